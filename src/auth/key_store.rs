@@ -1,0 +1,221 @@
+//! The signing keys tokens are checked against, and keeping them current.
+//!
+//! In remote mode the keys come from the configured JWKS URL only. They are fetched at start,
+//! again every `max_key_age` in the background, and when a token names an unknown `kid`: at
+//! most once per cooldown, with concurrent misses sharing one fetch. A failed fetch or an
+//! unusable answer keeps the keys held. In local mode the key set is fixed.
+//!
+//! Installing a different key set empties the verified-token cache, under the key-set lock, so
+//! that a token of a removed key stops working as soon as the removal is seen.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use jsonwebtoken::DecodingKey;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::AuthError;
+use super::cache::TokenCache;
+use super::jwks::KeySet;
+
+/// How long one JWKS fetch may take, connection included.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest JWKS accepted; real ones are a few kilobytes.
+const MAX_JWKS_BYTES: usize = 1024 * 1024;
+/// While no keys are held, the background task retries at least this far apart (and at most
+/// `max_key_age` apart), so that the service becomes ready without waiting for a token.
+const MIN_RETRY_PERIOD: Duration = Duration::from_secs(1);
+/// The shortest background refresh period, so that a zero `max_key_age` cannot spin.
+const MIN_REFRESH_PERIOD: Duration = Duration::from_millis(100);
+
+/// The key a token's `kid` names, and the generation of the key set it was found in.
+pub(super) struct KnownKey {
+    pub(super) decoding: DecodingKey,
+    pub(super) generation: u64,
+}
+
+impl KnownKey {
+    fn find(keys: &KeySet, kid: &str) -> Option<Self> {
+        keys.get(kid).map(|decoding| KnownKey {
+            decoding: decoding.clone(),
+            generation: keys.generation(),
+        })
+    }
+}
+
+pub(super) struct KeyStore {
+    current: RwLock<Arc<KeySet>>,
+    /// Emptied whenever `current` changes.
+    cache: Arc<TokenCache>,
+    remote: Option<Remote>,
+}
+
+struct Remote {
+    client: reqwest::Client,
+    url: String,
+    cooldown: Duration,
+    /// Held for the whole of a fetch, so fetches never overlap; holds when the last one started.
+    last_fetch: Mutex<Option<Instant>>,
+    /// Counts finished fetches: a miss that waited for the lock sees whether one happened
+    /// meanwhile, and then uses its result instead of fetching again.
+    fetches: AtomicU64,
+}
+
+impl KeyStore {
+    /// A store with a fixed key set (local mode).
+    pub(super) fn fixed(keys: KeySet, cache: Arc<TokenCache>) -> Self {
+        let store = KeyStore {
+            current: RwLock::new(Arc::new(KeySet::empty())),
+            cache,
+            remote: None,
+        };
+        store.install(keys);
+        store
+    }
+
+    /// A store fed from a JWKS URL; it holds no keys until [`KeyStore::refresh`] succeeds.
+    pub(super) fn remote(
+        url: String,
+        cooldown: Duration,
+        cache: Arc<TokenCache>,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .build()
+            .context("cannot build the HTTP client for the JWKS")?;
+        Ok(KeyStore {
+            current: RwLock::new(Arc::new(KeySet::empty())),
+            cache,
+            remote: Some(Remote {
+                client,
+                url,
+                cooldown,
+                last_fetch: Mutex::new(None),
+                fetches: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The keys held now.
+    pub(super) fn snapshot(&self) -> Arc<KeySet> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The key `kid` names, fetching the JWKS again if the held one lacks it and the cooldown
+    /// allows.
+    pub(super) async fn key_for(&self, kid: &str) -> Result<KnownKey, AuthError> {
+        if let Some(key) = KnownKey::find(&self.snapshot(), kid) {
+            return Ok(key);
+        }
+        let keys = self.refresh_after_miss().await;
+        match KnownKey::find(&keys, kid) {
+            Some(key) => Ok(key),
+            None if keys.is_empty() => Err(AuthError::KeysUnavailable),
+            None => Err(AuthError::InvalidToken("unknown signing key")),
+        }
+    }
+
+    /// Fetches the JWKS now, whatever the cooldown (start and background refresh).
+    pub(super) async fn refresh(&self) {
+        if let Some(remote) = &self.remote {
+            let mut last_fetch = remote.last_fetch.lock().await;
+            self.fetch_and_install(remote, &mut last_fetch).await;
+        }
+    }
+
+    /// Fetches the JWKS for an unknown kid unless a fetch finished while we waited for our
+    /// turn, or the last one is more recent than the cooldown; returns the keys held after.
+    async fn refresh_after_miss(&self) -> Arc<KeySet> {
+        if let Some(remote) = &self.remote {
+            let seen = remote.fetches.load(Ordering::Acquire);
+            let mut last_fetch = remote.last_fetch.lock().await;
+            let fetched_meanwhile = remote.fetches.load(Ordering::Acquire) != seen;
+            let cooling_down = last_fetch.is_some_and(|at| at.elapsed() < remote.cooldown);
+            if !fetched_meanwhile && !cooling_down {
+                self.fetch_and_install(remote, &mut last_fetch).await;
+            }
+        }
+        self.snapshot()
+    }
+
+    async fn fetch_and_install(&self, remote: &Remote, last_fetch: &mut Option<Instant>) {
+        *last_fetch = Some(Instant::now());
+        match remote
+            .fetch()
+            .await
+            .and_then(|body| KeySet::from_jwks(&body))
+        {
+            Ok(keys) => self.install(keys),
+            Err(error) => tracing::warn!(
+                url = %remote.url,
+                error = format!("{error:#}"),
+                "cannot refresh the JWKS; keeping the keys held"
+            ),
+        }
+        remote.fetches.fetch_add(1, Ordering::Release);
+    }
+
+    /// Makes `keys` the current key set, unless it holds the same keys: a periodic refresh
+    /// that changes nothing must not empty the token cache.
+    fn install(&self, keys: KeySet) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if current.same_keys(&keys) {
+            return;
+        }
+        let generation = current.generation() + 1;
+        *current = Arc::new(keys.with_generation(generation));
+        self.cache.reset(generation);
+    }
+
+    /// Refreshes the keys every `max_key_age` (or sooner while none are held) for as long as
+    /// the store is alive.
+    pub(super) fn spawn_refresher(self: &Arc<Self>, max_key_age: Duration) {
+        let store = Arc::downgrade(self);
+        let period = max_key_age.max(MIN_REFRESH_PERIOD);
+        tokio::spawn(refresh_periodically(store, period));
+    }
+}
+
+async fn refresh_periodically(store: Weak<KeyStore>, period: Duration) {
+    loop {
+        let delay = match store.upgrade() {
+            Some(store) if store.snapshot().is_empty() => retry_period(&store, period),
+            Some(_) => period,
+            None => return,
+        };
+        tokio::time::sleep(delay).await;
+        match store.upgrade() {
+            Some(store) => store.refresh().await,
+            None => return,
+        }
+    }
+}
+
+fn retry_period(store: &KeyStore, period: Duration) -> Duration {
+    let cooldown = store.remote.as_ref().map_or(period, |r| r.cooldown);
+    cooldown.max(MIN_RETRY_PERIOD).min(period)
+}
+
+impl Remote {
+    /// The JWKS document, or why it could not be had.
+    async fn fetch(&self) -> anyhow::Result<Vec<u8>> {
+        let mut response = self
+            .client
+            .get(&self.url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await?
+            .error_for_status()?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                bail!("the JWKS is larger than {MAX_JWKS_BYTES} bytes");
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}

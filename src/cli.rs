@@ -1,0 +1,133 @@
+//! The command line: `serve` (the default), `migrate`, `token` and `seed`. Every flag is also
+//! the environment variable SPEC.md names.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{self, Role};
+use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
+use crate::startup::Application;
+use crate::storage::{Database, seed};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "movie-manager",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve(ServeArgs),
+    /// Apply the database migrations embedded in the binary, then exit.
+    Migrate(DatabaseArgs),
+    /// Print an access token signed by the local identity provider.
+    Token(TokenArgs),
+    /// Fill the database with sample data.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    http: HttpArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// Whose permissions the token carries.
+    #[arg(long, value_enum)]
+    role: Role,
+    /// How long the token is valid, e.g. `30m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    ttl: Duration,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// A realistic sample catalogue: a few dozen movies and actors with their casts.
+    #[arg(long, required = true)]
+    demo: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    match runtime.block_on(execute(command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => {
+            let settings = Settings {
+                database: args.database.settings(),
+                http: args.http.settings(),
+                auth: args.auth.settings(&args.database.database_url)?,
+            };
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Migrate(args) => {
+            let db = Database::connect(&args.settings()).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Token(args) => {
+            let settings = args.auth.settings(&args.database.database_url)?;
+            let token = auth::issue_local_token(&settings, args.role, args.ttl)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Seed(args) => {
+            debug_assert!(args.demo);
+            let db = Database::connect(&args.database.settings()).await?;
+            db.migrate().await?;
+            let summary = seed::demo(&db).await?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}

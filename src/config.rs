@@ -1,0 +1,249 @@
+//! Configuration: every setting is a flag and an environment variable (SPEC.md, Configuration),
+//! resolved here into the [`Settings`] that [`crate::startup::Application::build`] takes.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::auth::{AuthSettings, KeySource};
+use crate::storage::DatabaseSettings;
+
+/// The issuer of the tokens that the local identity provider signs.
+pub const LOCAL_ISSUER: &str = "movie-manager-local";
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub host: IpAddr,
+    pub port: u16,
+    /// `None` allows any origin.
+    pub cors_origins: Option<Vec<String>>,
+    /// The whole request, body included, must be handled within this.
+    pub request_timeout: Duration,
+    /// A client must send its request headers within this.
+    pub header_read_timeout: Duration,
+    /// In-flight requests get this long to finish after a shutdown signal.
+    pub shutdown_timeout: Duration,
+    /// Lets the local identity provider serve on a non-loopback address.
+    pub allow_local_auth_on_network: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created if missing) or `postgres://...`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://movie-manager.db"
+    )]
+    pub database_url: String,
+    /// The most connections the pool opens.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    pub fn settings(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            max_connections: self.database_max_connections,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Auth0 tenant, e.g. `example.eu.auth0.com`: issuer `https://DOMAIN/`, keys at
+    /// `https://DOMAIN/.well-known/jwks.json`.
+    #[arg(long, env = "AUTH0_DOMAIN")]
+    pub auth0_domain: Option<String>,
+    /// The `aud` that tokens must carry.
+    #[arg(long, env = "API_AUDIENCE", default_value = "movie-manager")]
+    pub api_audience: String,
+    /// The exact `iss` of accepted tokens (overrides what AUTH0_DOMAIN implies).
+    #[arg(long, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Where the signing keys are published (overrides what AUTH0_DOMAIN implies).
+    #[arg(long, env = "JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// The web app's client id at the identity provider.
+    #[arg(long, env = "AUTH0_CLIENT_ID")]
+    pub auth0_client_id: Option<String>,
+    /// The local identity provider's RSA key (default: beside the SQLite database, or in the
+    /// working directory for PostgreSQL).
+    #[arg(long, env = "LOCAL_KEY_FILE")]
+    pub local_key_file: Option<PathBuf>,
+    /// Least time between two JWKS fetches caused by tokens with an unknown `kid`.
+    #[arg(long, env = "JWKS_REFRESH_COOLDOWN", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub jwks_refresh_cooldown: Duration,
+    /// How often the JWKS is fetched again in the background.
+    #[arg(long, env = "JWKS_MAX_AGE", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub jwks_max_age: Duration,
+}
+
+impl AuthArgs {
+    /// An external provider when AUTH0_DOMAIN or JWKS_URL says so; the local one otherwise.
+    pub fn settings(&self, database_url: &str) -> anyhow::Result<AuthSettings> {
+        let domain = self.auth0_domain.as_deref().map(normalize_domain);
+        let jwks_url = self.jwks_url.clone().or_else(|| {
+            domain
+                .as_ref()
+                .map(|domain| format!("https://{domain}/.well-known/jwks.json"))
+        });
+        let issuer = self
+            .jwt_issuer
+            .clone()
+            .or_else(|| domain.as_ref().map(|domain| format!("https://{domain}/")));
+        let (issuer, source) = match jwks_url {
+            Some(jwks_url) => {
+                if !(jwks_url.starts_with("https://") || jwks_url.starts_with("http://")) {
+                    bail!("JWKS_URL must be an http(s) URL");
+                }
+                let issuer = issuer.context("JWT_ISSUER is required with JWKS_URL")?;
+                (issuer, KeySource::Remote { jwks_url })
+            }
+            None => {
+                let key_file = match &self.local_key_file {
+                    Some(path) => path.clone(),
+                    None => default_key_file(database_url),
+                };
+                let issuer = issuer.unwrap_or_else(|| LOCAL_ISSUER.to_owned());
+                (issuer, KeySource::Local { key_file })
+            }
+        };
+        Ok(AuthSettings {
+            issuer,
+            audience: self.api_audience.clone(),
+            source,
+            refresh_cooldown: self.jwks_refresh_cooldown,
+            max_key_age: self.jwks_max_age,
+        })
+    }
+}
+
+/// Accepts `tenant.auth0.com`, `https://tenant.auth0.com` and `https://tenant.auth0.com/`.
+fn normalize_domain(domain: &str) -> String {
+    domain
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// `sqlite://data/app.db` keeps its key in `data/app.key.pem`; other databases in the working
+/// directory.
+fn default_key_file(database_url: &str) -> PathBuf {
+    let sqlite_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"));
+    match sqlite_path {
+        Some(path) => Path::new(path).with_extension("key.pem"),
+        None => PathBuf::from("movie-manager.key.pem"),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// The address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Comma-separated origins allowed to call the API from a browser; `*` for any.
+    #[arg(long, env = "CORS_ORIGINS", default_value = "*")]
+    pub cors_origins: String,
+    /// Serve the local identity provider on a non-loopback address (never in production).
+    #[arg(long, env = "ALLOW_LOCAL_AUTH_ON_NETWORK")]
+    pub allow_local_auth_on_network: bool,
+    /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: Duration,
+}
+
+impl HttpArgs {
+    pub fn settings(&self) -> HttpSettings {
+        HttpSettings {
+            host: self.host,
+            port: self.port,
+            cors_origins: parse_origins(&self.cors_origins),
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_timeout: self.shutdown_timeout,
+            allow_local_auth_on_network: self.allow_local_auth_on_network,
+        }
+    }
+}
+
+fn parse_origins(raw: &str) -> Option<Vec<String>> {
+    let origins: Vec<String> = raw
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    if origins.is_empty() || origins.iter().any(|origin| origin == "*") {
+        None
+    } else {
+        Some(origins)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sqlite_database_keeps_its_key_beside_it() {
+        assert_eq!(
+            default_key_file("sqlite://data/app.db"),
+            PathBuf::from("data/app.key.pem")
+        );
+        assert_eq!(
+            default_key_file("postgres://localhost/app"),
+            PathBuf::from("movie-manager.key.pem")
+        );
+    }
+
+    #[test]
+    fn an_auth0_domain_implies_issuer_and_keys() {
+        let args = AuthArgs {
+            auth0_domain: Some("https://tenant.auth0.com/".into()),
+            api_audience: "movies".into(),
+            jwt_issuer: None,
+            jwks_url: None,
+            auth0_client_id: None,
+            local_key_file: None,
+            jwks_refresh_cooldown: Duration::from_secs(30),
+            jwks_max_age: Duration::from_secs(600),
+        };
+        let settings = args.settings("sqlite://x.db").unwrap();
+        assert_eq!(settings.issuer, "https://tenant.auth0.com/");
+        match settings.source {
+            KeySource::Remote { jwks_url } => {
+                assert_eq!(jwks_url, "https://tenant.auth0.com/.well-known/jwks.json")
+            }
+            KeySource::Local { .. } => panic!("expected the remote provider"),
+        }
+    }
+
+    #[test]
+    fn a_star_among_cors_origins_allows_any() {
+        assert_eq!(parse_origins("*"), None);
+        assert_eq!(
+            parse_origins("https://a.example, https://b.example/"),
+            Some(vec!["https://a.example".into(), "https://b.example".into()])
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! Request extractors whose every rejection is an [`ApiError`]: the JSON body, ids in the path,
+//! the `If-Match` precondition, and the authorized caller.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+
+use super::AppState;
+use crate::auth::{AuthError, Permission, Principal};
+use crate::error::ApiError;
+
+/// The largest request body accepted (SPEC.md: 64 KiB).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A request body that is a JSON object.
+pub struct JsonObject(pub Map<String, Value>);
+
+/// A request body that is a JSON object, or nothing at all.
+pub struct OptionalJsonObject(pub Option<Map<String, Value>>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = read_body(request).await?;
+        parse_object(&bytes).map(JsonObject)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let json = is_json(request.headers());
+        let bytes = read_body(request).await?;
+        if bytes.is_empty() {
+            return Ok(Self(None));
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_object(&bytes).map(|object| Self(Some(object)))
+    }
+}
+
+/// `application/json`, with or without parameters, or any `+json` type.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|error| {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+            while let Some(current) = source {
+                if current.is::<http_body_util::LengthLimitError>() {
+                    return ApiError::PayloadTooLarge(BODY_LIMIT);
+                }
+                source = current.source();
+            }
+            ApiError::BadRequest("the request body could not be read".into())
+        })
+}
+
+fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(ApiError::Validation(
+            "the body must be a JSON object".into(),
+        )),
+        Err(error) => Err(ApiError::BadRequest(format!(
+            "the body is not valid JSON (line {}, column {})",
+            error.line(),
+            error.column()
+        ))),
+    }
+}
+
+/// Parses a path segment that names a resource: a positive 64-bit integer.
+pub fn parse_id(name: &str, raw: &str) -> Result<i64, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::BadRequest(format!(
+            "{name}: must be a positive integer no larger than {}",
+            i64::MAX
+        ))),
+    }
+}
+
+/// The ids in the request's path, in order, e.g. `/movies/{id}/actors/{actor_id}`.
+pub struct PathIds<const N: usize>(pub [i64; N]);
+
+impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathIds<N> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::BadRequest("malformed path".into()))?;
+        let mut ids = [0; N];
+        let mut count = 0;
+        for (name, raw) in &params {
+            if count == N {
+                return Err(ApiError::Internal);
+            }
+            ids[count] = parse_id(name, raw)?;
+            count += 1;
+        }
+        if count == N {
+            Ok(Self(ids))
+        } else {
+            Err(ApiError::Internal)
+        }
+    }
+}
+
+/// The versions an `If-Match` header accepts: `None` when there is no header or it is `*` (any
+/// existing version). Weak tags never match (RFC 9110 uses the strong comparison for If-Match).
+pub struct IfMatch(pub Option<Vec<i64>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut versions = Vec::new();
+        let mut present = false;
+        for value in parts.headers.get_all(IF_MATCH) {
+            present = true;
+            let value = value
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("If-Match: malformed header".into()))?;
+            for tag in value
+                .split(',')
+                .map(str::trim)
+                .filter(|tag| !tag.is_empty())
+            {
+                if tag == "*" {
+                    return Ok(Self(None));
+                }
+                if let Some(version) = super::etag::parse(tag) {
+                    versions.push(version);
+                }
+            }
+        }
+        Ok(Self(present.then_some(versions)))
+    }
+}
+
+impl IfMatch {
+    pub fn versions(&self) -> Option<&[i64]> {
+        self.0.as_deref()
+    }
+}
+
+/// A permission an endpoint requires, as a type, so that the route's signature states it.
+pub trait Requirement {
+    const PERMISSION: Permission;
+}
+
+/// The markers for [`Authorized`], one per permission.
+pub mod can {
+    use super::{Permission, Requirement};
+
+    macro_rules! requirements {
+        ($($marker:ident),* $(,)?) => {$(
+            #[doc = concat!("Requires `", stringify!($marker), "`.")]
+            pub struct $marker;
+            impl Requirement for $marker {
+                const PERMISSION: Permission = Permission::$marker;
+            }
+        )*};
+    }
+
+    requirements!(
+        GetActors,
+        GetMovies,
+        PostActor,
+        PostMovie,
+        PatchActor,
+        PatchMovie,
+        DeleteActor,
+        DeleteMovie
+    );
+}
+
+/// The caller, authenticated by a bearer token and holding the permission `R`. It is the first
+/// extractor of every protected handler, so the permission is checked before anything is read
+/// (403 whether or not the resource exists).
+pub struct Authorized<R> {
+    pub principal: Principal,
+    requirement: PhantomData<R>,
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers)?;
+        let principal = state
+            .auth
+            .authenticate(token)
+            .await
+            .map_err(|error| match error {
+                AuthError::InvalidToken(reason) => ApiError::InvalidToken(reason),
+                AuthError::KeysUnavailable => {
+                    ApiError::Unavailable("the identity provider's signing keys are unavailable")
+                }
+            })?;
+        if !principal.has(R::PERMISSION) {
+            return Err(ApiError::Forbidden(R::PERMISSION.as_str()));
+        }
+        Ok(Self {
+            principal,
+            requirement: PhantomData,
+        })
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
+/// Tokens anywhere else (query string, cookies) are never read.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let value = values.next().ok_or(ApiError::MissingToken)?;
+    if values.next().is_some() {
+        return Err(ApiError::InvalidToken("send one Authorization header"));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken("the Authorization header is malformed"))?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken(
+        "the Authorization header must be `Bearer <token>`",
+    ))?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::InvalidToken(
+            "the Authorization header must be `Bearer <token>`",
+        ));
+    }
+    Ok(token)
+}

@@ -1,0 +1,197 @@
+//! The HTTP API: one module per resource (router, handlers, request and response types), the
+//! extractors they share, and the middleware that every response passes through.
+
+pub mod actors;
+pub mod castings;
+pub mod docs;
+mod etag;
+pub mod extract;
+pub mod health;
+pub mod movies;
+mod paging;
+pub mod validate;
+
+use std::any::Any;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, Any as AnyOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::ToSchema;
+use utoipa::openapi::OpenApi as OpenApiDocument;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::Authenticator;
+use crate::config::HttpSettings;
+use crate::error::{ApiError, code_and_message, error_response};
+use crate::storage::Database;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub auth: Authenticator,
+}
+
+/// The answer to a successful DELETE.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    success: bool,
+    /// The id of the deleted resource.
+    deleted: i64,
+}
+
+impl Deleted {
+    pub fn new(id: i64) -> Self {
+        Self {
+            success: true,
+            deleted: id,
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The API's routes and their OpenAPI document, built from the same annotated handlers.
+pub fn api() -> (Router<AppState>, OpenApiDocument) {
+    use utoipa::OpenApi;
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(health::router())
+        .merge(actors::router())
+        .merge(movies::router())
+        .merge(castings::router())
+        .split_for_parts()
+}
+
+/// The whole application: routes, docs, the local identity provider's keys, and middleware.
+pub fn router(state: AppState, settings: &HttpSettings) -> Router {
+    let (api, openapi) = api();
+    let mut app = api.merge(docs::swagger_ui(openapi));
+    if state.auth.local_jwks().is_some() {
+        app = app.route("/.well-known/jwks.json", get(local_jwks));
+    }
+    with_middleware(app.fallback(not_found).with_state(state), settings)
+}
+
+/// Wraps routes in the middleware every response passes through: request ids, tracing without
+/// secrets, CORS, the JSON error shape, the timeout, panic recovery and the body size limit.
+pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
+    let inner = ServiceBuilder::new()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(RequestBodyLimitLayer::new(extract::BODY_LIMIT));
+    let outer = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+        ]))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    // The path only: a query string may carry what must not be logged.
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(cors(settings));
+    // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
+    // them, then CORS, request ids and tracing, which see every response as the client will.
+    app.layer(inner)
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(outer)
+}
+
+async fn local_jwks(State(state): State<AppState>) -> Response {
+    match state.auth.local_jwks() {
+        Some(jwks) => Json(jwks).into_response(),
+        None => ApiError::NotFound("no such resource or route".into()).into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such resource or route".into())
+}
+
+fn cors(settings: &HttpSettings) -> CorsLayer {
+    let origins = match &settings.cors_origins {
+        None => AllowOrigin::from(AnyOrigin),
+        Some(origins) => AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE, axum::http::header::IF_MATCH])
+        .expose_headers([axum::http::header::ETAG, REQUEST_ID])
+}
+
+/// Gives every error the API's JSON shape, whatever produced it (the router's 405, the body
+/// limit, the timeout): a response that is an error but not JSON gets the JSON body for its
+/// status, keeping its headers (such as `Allow`).
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let (code, message) = code_and_message(status);
+    let replacement = error_response(status, code, message.to_owned());
+    let (replacement_parts, body) = replacement.into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    for (name, value) in &replacement_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
+/// A panic answers 500 with a message that shows nothing of it; the panic itself is logged.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "a handler panicked");
+    ApiError::Internal.into_response()
+}

@@ -1,0 +1,18 @@
+//! movie-manager: a casting agency's system of record for actors, movies and who is cast in what.
+
+/// Access tokens: JWKS key store, token verification, permissions, and the local identity provider.
+pub mod auth;
+/// The command line: `serve`, `migrate`, `token`, `seed`.
+pub mod cli;
+/// Settings from flags and environment variables.
+pub mod config;
+/// The one error type, and the error JSON it becomes.
+pub mod error;
+/// The HTTP API: routes by resource, extractors, validation, docs and middleware.
+pub mod http;
+/// Building and running the server.
+pub mod startup;
+/// SQLite and PostgreSQL: pools, migrations and queries.
+pub mod storage;
+/// Logging setup.
+pub mod telemetry;

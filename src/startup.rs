@@ -1,0 +1,157 @@
+//! Building and running the server: the one [`Application::build`] that `main` and the tests
+//! share, and an HTTP/1.1 accept loop with a header-read timeout and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+use crate::auth::{Authenticator, KeySource};
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::storage::Database;
+
+/// A server that is bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Database,
+    header_read_timeout: Duration,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Connects to the database and migrates it, loads the signing keys, and binds the port.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let local = matches!(settings.auth.source, KeySource::Local { .. });
+        if local && !settings.http.host.is_loopback() && !settings.http.allow_local_auth_on_network
+        {
+            bail!(
+                "refusing to serve the local identity provider on {}: anyone who can reach it could sign in. \
+                 Configure AUTH0_DOMAIN or JWKS_URL, listen on a loopback HOST, or pass --allow-local-auth-on-network",
+                settings.http.host
+            );
+        }
+        let db = Database::connect(&settings.database)
+            .await
+            .context("cannot open the database")?;
+        db.migrate().await.context("cannot migrate the database")?;
+        let auth = Authenticator::start(settings.auth.clone()).await?;
+        if let KeySource::Local { key_file } = &settings.auth.source {
+            tracing::warn!(
+                key_file = %key_file.display(),
+                issuer = %settings.auth.issuer,
+                "LOCAL IDENTITY PROVIDER: this server signs its own tokens (`movie-manager token`); \
+                 for local use only, configure AUTH0_DOMAIN or JWKS_URL in production"
+            );
+        }
+        let address = SocketAddr::new(settings.http.host, settings.http.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let state = AppState {
+            db: db.clone(),
+            auth,
+        };
+        Ok(Self {
+            listener,
+            router: http::router(state, &settings.http),
+            db,
+            header_read_timeout: settings.http.header_read_timeout,
+            shutdown_timeout: settings.http.shutdown_timeout,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|address| address.port())
+            .unwrap_or(0)
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
+    /// within the shutdown timeout, and closes the database pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let address = self.listener.local_addr()?;
+        tracing::info!(%address, database = self.db.backend_name(), "listening");
+        let mut http1 = hyper::server::conn::http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (stream, _) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(error) => {
+                            // Out of file descriptors and the like: back off instead of spinning.
+                            tracing::warn!(%error, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(self.router.clone());
+                    let connection = http1.serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(error) = connection.await {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        tracing::info!("shutting down: finishing in-flight requests");
+        if tokio::time::timeout(self.shutdown_timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(timeout = ?self.shutdown_timeout, "in-flight requests did not finish in time");
+        }
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,170 @@
+//! A small SQL builder: the text with `$N` placeholders, and the values to bind to them, kept
+//! together so that dynamic queries (filters, keyset conditions, `IN` lists) stay injection-free.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A value bound to a placeholder; also the sort key a page cursor carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Text(String),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+}
+
+#[derive(Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Value>,
+    has_where: bool,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+            has_where: false,
+        }
+    }
+
+    /// Starts the next condition: ` WHERE ` the first time, ` AND ` after that.
+    pub fn and(&mut self) -> &mut Self {
+        self.text
+            .push_str(if self.has_where { " AND " } else { " WHERE " });
+        self.has_where = true;
+        self
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: Value) -> &mut Self {
+        self.args.push(value);
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Appends `(ids...)` for an `IN` condition; never empty, so the SQL stays valid.
+    pub fn bind_list(&mut self, ids: &[i64]) -> &mut Self {
+        self.text.push('(');
+        if ids.is_empty() {
+            self.text.push_str("NULL");
+        }
+        for (index, id) in ids.iter().enumerate() {
+            if index > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(Value::Int(*id));
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+/// One page of a list in keyset order: rows after the cursor's `(sort value, id)`, ties broken by
+/// id in the same direction, so every page is an index range scan however deep it is.
+#[derive(Debug, Clone)]
+pub struct Keyset {
+    pub column: &'static str,
+    pub descending: bool,
+    pub after: Option<(Value, i64)>,
+    pub limit: u32,
+}
+
+impl Keyset {
+    /// Appends the cursor condition (if any), the order and the limit; one extra row is fetched
+    /// to learn whether another page follows.
+    pub fn finish(&self, sql: &mut Sql) {
+        let (compare, direction) = if self.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        if let Some((value, id)) = &self.after {
+            sql.and();
+            if self.column == "id" {
+                sql.push("id ")
+                    .push(compare)
+                    .push(" ")
+                    .bind(Value::Int(*id));
+            } else {
+                sql.push("(")
+                    .push(self.column)
+                    .push(", id) ")
+                    .push(compare)
+                    .push(" (");
+                sql.bind(value.clone())
+                    .push(", ")
+                    .bind(Value::Int(*id))
+                    .push(")");
+            }
+        }
+        sql.push(" ORDER BY ");
+        if self.column != "id" {
+            sql.push(self.column).push(" ").push(direction).push(", ");
+        }
+        sql.push("id ").push(direction).push(" LIMIT ");
+        sql.bind(Value::Int(i64::from(self.limit) + 1));
+    }
+}
+
+/// The rows of one page, and the key of the last one when more rows follow.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<(Value, i64)>,
+}
+
+impl<T> Page<T> {
+    /// Trims the extra row fetched by [`Keyset::finish`] and remembers where the next page starts.
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        keyset: &Keyset,
+        key_of: impl Fn(&T) -> (Value, i64),
+    ) -> Self {
+        let limit = keyset.limit as usize;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(key_of)
+        } else {
+            None
+        };
+        Self { items: rows, next }
+    }
+}
+
+/// Binds a [`Sql`]'s arguments to a query of either backend.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::storage::Value::Int(value) => query.bind(value),
+                $crate::storage::Value::Text(value) => query.bind(value),
+                $crate::storage::Value::Date(value) => query.bind(value),
+                $crate::storage::Value::Time(value) => query.bind(value),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_args;
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE ... ESCAPE '\'`.
+pub fn like_contains(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

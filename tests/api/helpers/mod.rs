@@ -1,0 +1,425 @@
+//! The test harness: [`TestApp`] (the server on a free port, over a fresh database), a JWKS
+//! server the tests control, token minting, and request helpers.
+
+pub mod database;
+pub mod jwks;
+pub mod tokens;
+
+use std::time::Duration;
+
+use movie_manager::auth::{AuthSettings, KeySource};
+use movie_manager::config::{HttpSettings, Settings};
+use movie_manager::startup::Application;
+use movie_manager::storage::DatabaseSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub use database::Backend;
+pub use jwks::JwksServer;
+pub use tokens::TestKey;
+
+pub const ISSUER: &str = "https://issuer.test/";
+pub const AUDIENCE: &str = "movie-manager-tests";
+
+/// The caller of a request: one of the three roles of SPEC.md, or nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    CastingAssistant,
+    CastingDirector,
+    ExecutiveProducer,
+}
+
+impl Caller {
+    pub const ALL: [Caller; 4] = [
+        Caller::Anonymous,
+        Caller::CastingAssistant,
+        Caller::CastingDirector,
+        Caller::ExecutiveProducer,
+    ];
+
+    /// The permissions of each role, written out from SPEC.md's table (not from the service's code).
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Caller::Anonymous => &[],
+            Caller::CastingAssistant => &["get:actors", "get:movies"],
+            Caller::CastingDirector => &[
+                "get:actors",
+                "get:movies",
+                "post:actor",
+                "delete:actor",
+                "patch:actor",
+                "patch:movie",
+            ],
+            Caller::ExecutiveProducer => &[
+                "get:actors",
+                "get:movies",
+                "post:actor",
+                "delete:actor",
+                "patch:actor",
+                "patch:movie",
+                "post:movie",
+                "delete:movie",
+            ],
+        }
+    }
+}
+
+/// A running server over its own fresh database, with its own identity provider.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub jwks: JwksServer,
+    pub key: TestKey,
+    pub client: reqwest::Client,
+    pub database: database::TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// The server as production runs it: an external identity provider (the test's JWKS server).
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings adjusted first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let key = TestKey::shared();
+        let jwks = JwksServer::start(vec![key.jwk()]).await;
+        let database = database::TestDatabase::create(backend).await;
+        let mut settings = Settings {
+            database: DatabaseSettings {
+                url: database.url.clone(),
+                max_connections: 5,
+            },
+            http: HttpSettings {
+                host: "127.0.0.1".parse().unwrap(),
+                port: 0,
+                cors_origins: None,
+                request_timeout: Duration::from_secs(30),
+                header_read_timeout: Duration::from_secs(5),
+                shutdown_timeout: Duration::from_secs(5),
+                allow_local_auth_on_network: false,
+            },
+            auth: AuthSettings {
+                issuer: ISSUER.into(),
+                audience: AUDIENCE.into(),
+                source: KeySource::Remote {
+                    jwks_url: jwks.url(),
+                },
+                refresh_cooldown: Duration::from_millis(200),
+                max_key_age: Duration::from_secs(600),
+            },
+        };
+        adjust(&mut settings);
+        let application = Application::build(settings)
+            .await
+            .expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let (shutdown, stopped) = oneshot::channel();
+        let server = tokio::spawn(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            address,
+            backend,
+            jwks,
+            key,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            database,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server as SIGTERM would, and waits until it has finished.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("the server task does not panic"),
+            None => Ok(()),
+        }
+    }
+
+    /// A valid token for a caller (`None` for anonymous), signed by the shared test key.
+    pub fn token(&self, caller: Caller) -> Option<String> {
+        (caller != Caller::Anonymous)
+            .then(|| self.key.sign_claims(&self.claims(caller.permissions())))
+    }
+
+    /// Valid claims carrying `permissions`, for tests that alter one of them.
+    pub fn claims(&self, permissions: &[&str]) -> Value {
+        let now = tokens::now();
+        json!({
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "auth0|tester",
+            "iat": now,
+            "exp": now + 3600,
+            "permissions": permissions,
+        })
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> Call {
+        Call {
+            builder: self
+                .client
+                .request(method, format!("{}{path}", self.address)),
+        }
+    }
+
+    /// A request by a caller of one of the roles.
+    pub fn call(&self, caller: Caller, method: Method, path: &str) -> Call {
+        let call = self.request(method, path);
+        match self.token(caller) {
+            Some(token) => call.bearer(&token),
+            None => call,
+        }
+    }
+
+    pub async fn get(&self, caller: Caller, path: &str) -> Reply {
+        self.call(caller, Method::GET, path).send().await
+    }
+
+    pub async fn post(&self, caller: Caller, path: &str, body: Value) -> Reply {
+        self.call(caller, Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    pub async fn patch(&self, caller: Caller, path: &str, body: Value) -> Reply {
+        self.call(caller, Method::PATCH, path)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    pub async fn put(&self, caller: Caller, path: &str, body: Value) -> Reply {
+        self.call(caller, Method::PUT, path)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    pub async fn delete(&self, caller: Caller, path: &str) -> Reply {
+        self.call(caller, Method::DELETE, path).send().await
+    }
+
+    /// Creates an actor as an executive producer and returns its id.
+    pub async fn create_actor(&self, name: &str, age: i64, gender: &str) -> i64 {
+        let reply = self
+            .post(
+                Caller::ExecutiveProducer,
+                "/actors",
+                json!({"name": name, "age": age, "gender": gender}),
+            )
+            .await;
+        reply.assert_status(200);
+        reply.body["created"].as_i64().expect("an id")
+    }
+
+    /// Creates a movie as an executive producer and returns its id.
+    pub async fn create_movie(&self, title: &str, release_date: &str) -> i64 {
+        let reply = self
+            .post(
+                Caller::ExecutiveProducer,
+                "/movies",
+                json!({"title": title, "release_date": release_date}),
+            )
+            .await;
+        reply.assert_status(200);
+        reply.body["created"].as_i64().expect("an id")
+    }
+
+    /// Casts an actor in a movie as an executive producer.
+    pub async fn cast(&self, movie_id: i64, actor_id: i64, character: &str) {
+        self.put(
+            Caller::ExecutiveProducer,
+            &format!("/movies/{movie_id}/actors/{actor_id}"),
+            json!({"character": character}),
+        )
+        .await
+        .assert_status(200);
+    }
+
+    /// The actor as an executive producer reads it (the `actor` object), or `Value::Null` if 404.
+    pub async fn actor(&self, id: i64) -> Value {
+        self.read("actors", "actor", id).await
+    }
+
+    /// The movie as an executive producer reads it (the `movie` object), or `Value::Null` if 404.
+    pub async fn movie(&self, id: i64) -> Value {
+        self.read("movies", "movie", id).await
+    }
+
+    async fn read(&self, collection: &str, field: &str, id: i64) -> Value {
+        let reply = self
+            .get(Caller::ExecutiveProducer, &format!("/{collection}/{id}"))
+            .await;
+        match reply.status {
+            200 => reply.body[field].clone(),
+            404 => Value::Null,
+            other => panic!(
+                "reading /{collection}/{id} answered {other}: {}",
+                reply.body
+            ),
+        }
+    }
+
+    /// Every item of a list, following the cursors from the first page.
+    pub async fn list_all(&self, path_and_query: &str, field: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let separator = if path_and_query.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let mut next = path_and_query.to_owned();
+        loop {
+            let reply = self.get(Caller::CastingAssistant, &next).await;
+            reply.assert_status(200);
+            items.extend(reply.body[field].as_array().unwrap().iter().cloned());
+            match reply.body["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path_and_query}{separator}cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// A request being built.
+pub struct Call {
+    builder: reqwest::RequestBuilder,
+}
+
+impl Call {
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn header(self, name: &str, value: &str) -> Self {
+        Self {
+            builder: self.builder.header(name, value),
+        }
+    }
+
+    pub fn json(self, body: &Value) -> Self {
+        Self {
+            builder: self.builder.json(body),
+        }
+    }
+
+    /// A raw body with the given content type.
+    pub fn body(self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+        Self {
+            builder: self.builder.header("Content-Type", content_type).body(body),
+        }
+    }
+
+    pub async fn send(self) -> Reply {
+        let response = self.builder.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A response: its status, headers and JSON body (a string if it was not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        if (200..300).contains(&status) {
+            assert_eq!(self.body["success"], json!(true), "body: {}", self.body);
+        }
+        self
+    }
+
+    /// Checks the contract's error JSON: status, `success: false`, `error`, `code`, a message.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        assert_eq!(self.body["success"], json!(false), "body: {}", self.body);
+        assert_eq!(self.body["error"], json!(status), "body: {}", self.body);
+        assert_eq!(self.body["code"], json!(code), "body: {}", self.body);
+        let message = self.body["message"].as_str().expect("a message");
+        assert!(!message.is_empty());
+        self
+    }
+
+    /// The error message, for checks that it names the field at fault.
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// Runs each test once over SQLite and once over PostgreSQL:
+/// `backend_tests! { async fn a_sentence(app) { ... } }` makes `a_sentence::on_sqlite` and
+/// `a_sentence::on_postgres`.
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                $body
+            }
+        }
+    )*};
+}
+pub(crate) use backend_tests;

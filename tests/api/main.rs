@@ -1,0 +1,12 @@
+//! Black-box tests of movie-manager: each starts the real server on a free port, over SQLite and
+//! over PostgreSQL, and talks to it over HTTP. One test binary, so it compiles once.
+
+mod helpers;
+
+mod actors;
+mod auth;
+mod castings;
+mod errors;
+mod movies;
+mod operations;
+mod paging;
