@@ -9,7 +9,7 @@ pub fn init() {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    // A second call (tests start many apps in one process) keeps the first subscriber.
+    // A second call keeps the first subscriber.
     let _ = if std::io::stdout().is_terminal() {
         builder.try_init()
     } else {
@@ -17,6 +17,7 @@ pub fn init() {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(false)
             .try_init()
     };
 }

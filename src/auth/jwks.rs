@@ -83,6 +83,10 @@ impl KeySet {
         self.keys.is_empty()
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
     pub(super) fn generation(&self) -> u64 {
         self.generation
     }

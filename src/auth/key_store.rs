@@ -25,10 +25,7 @@ use super::jwks::KeySet;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest JWKS accepted; real ones are a few kilobytes.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
-/// While no keys are held, the background task retries at least this far apart (and at most
-/// `max_key_age` apart), so that the service becomes ready without waiting for a token.
-const MIN_RETRY_PERIOD: Duration = Duration::from_secs(1);
-/// The shortest background refresh period, so that a zero `max_key_age` cannot spin.
+/// The shortest gap between background fetches, so that a zero setting cannot make it spin.
 const MIN_REFRESH_PERIOD: Duration = Duration::from_millis(100);
 
 /// The key a token's `kid` names, and the generation of the key set it was found in.
@@ -66,27 +63,29 @@ struct Remote {
 
 impl KeyStore {
     /// A store with a fixed key set (local mode).
-    pub(super) fn fixed(keys: KeySet, cache: Arc<TokenCache>) -> Self {
+    pub(super) fn fixed(keys: KeySet, cache: Arc<TokenCache>) -> Arc<Self> {
         let store = KeyStore {
             current: RwLock::new(Arc::new(KeySet::empty())),
             cache,
             remote: None,
         };
         store.install(keys);
-        store
+        Arc::new(store)
     }
 
-    /// A store fed from a JWKS URL; it holds no keys until [`KeyStore::refresh`] succeeds.
-    pub(super) fn remote(
+    /// A store fed from a JWKS URL: tries a first fetch (a failure leaves it without keys, not
+    /// in error) and starts the background refresh.
+    pub(super) async fn start_remote(
         url: String,
         cooldown: Duration,
+        max_key_age: Duration,
         cache: Arc<TokenCache>,
-    ) -> anyhow::Result<Self> {
+    ) -> anyhow::Result<Arc<Self>> {
         let client = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .build()
             .context("cannot build the HTTP client for the JWKS")?;
-        Ok(KeyStore {
+        let store = Arc::new(KeyStore {
             current: RwLock::new(Arc::new(KeySet::empty())),
             cache,
             remote: Some(Remote {
@@ -96,7 +95,12 @@ impl KeyStore {
                 last_fetch: Mutex::new(None),
                 fetches: AtomicU64::new(0),
             }),
-        })
+        });
+        store.refresh().await;
+        let period = max_key_age.max(MIN_REFRESH_PERIOD);
+        let retry = cooldown.clamp(MIN_REFRESH_PERIOD, period);
+        tokio::spawn(refresh_periodically(Arc::downgrade(&store), period, retry));
+        Ok(store)
     }
 
     /// The keys held now.
@@ -119,7 +123,7 @@ impl KeyStore {
     }
 
     /// Fetches the JWKS now, whatever the cooldown (start and background refresh).
-    pub(super) async fn refresh(&self) {
+    async fn refresh(&self) {
         if let Some(remote) = &self.remote {
             let mut last_fetch = remote.last_fetch.lock().await;
             self.fetch_and_install(remote, &mut last_fetch).await;
@@ -166,23 +170,23 @@ impl KeyStore {
             return;
         }
         let generation = current.generation() + 1;
+        tracing::info!(
+            keys = keys.len(),
+            generation,
+            "installed a new signing key set"
+        );
         *current = Arc::new(keys.with_generation(generation));
         self.cache.reset(generation);
     }
-
-    /// Refreshes the keys every `max_key_age` (or sooner while none are held) for as long as
-    /// the store is alive.
-    pub(super) fn spawn_refresher(self: &Arc<Self>, max_key_age: Duration) {
-        let store = Arc::downgrade(self);
-        let period = max_key_age.max(MIN_REFRESH_PERIOD);
-        tokio::spawn(refresh_periodically(store, period));
-    }
 }
 
-async fn refresh_periodically(store: Weak<KeyStore>, period: Duration) {
+/// Refreshes the keys every `period` for as long as the store is alive. While no keys are held
+/// it tries every `retry` (the cooldown) instead, so that the service becomes ready without
+/// waiting for a token to trigger a fetch.
+async fn refresh_periodically(store: Weak<KeyStore>, period: Duration, retry: Duration) {
     loop {
         let delay = match store.upgrade() {
-            Some(store) if store.snapshot().is_empty() => retry_period(&store, period),
+            Some(store) if store.snapshot().is_empty() => retry,
             Some(_) => period,
             None => return,
         };
@@ -192,11 +196,6 @@ async fn refresh_periodically(store: Weak<KeyStore>, period: Duration) {
             None => return,
         }
     }
-}
-
-fn retry_period(store: &KeyStore, period: Duration) -> Duration {
-    let cooldown = store.remote.as_ref().map_or(period, |r| r.cooldown);
-    cooldown.max(MIN_RETRY_PERIOD).min(period)
 }
 
 impl Remote {

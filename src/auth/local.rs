@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
@@ -148,16 +148,26 @@ fn create_key_file(path: &Path) -> anyhow::Result<RsaKeyPair> {
     let temporary = temporary_path(path);
     write_private(&temporary, to_pem(der.as_ref()).as_bytes())
         .with_context(|| format!("cannot write {}", temporary.display()))?;
-    let linked = fs::hard_link(&temporary, path);
-    // The temporary name is ours alone and nothing else will remove it.
+    let placed = place(&temporary, path);
+    // The temporary name is ours alone: nothing else would remove it (after a rename it is gone).
     let _ = fs::remove_file(&temporary);
-    match linked {
+    match placed {
         Ok(()) => {
             tracing::info!(path = %path.display(), "created a new local signing key");
             Ok(key_pair)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => parse_pem(&fs::read_to_string(path)?),
-        Err(e) => bail!("cannot create {}: {e}", path.display()),
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+    }
+}
+
+/// Puts the finished key file in place without replacing one another process created meanwhile.
+fn place(temporary: &Path, path: &Path) -> io::Result<()> {
+    match fs::hard_link(temporary, path) {
+        // A filesystem without hard links: a rename is atomic too, it only cannot refuse to
+        // replace a key created at the same moment.
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => fs::rename(temporary, path),
+        linked => linked,
     }
 }
 

@@ -96,24 +96,24 @@ impl Authenticator {
         let (keys, local) = match settings.source {
             KeySource::Local { key_file } => {
                 let identity = load_identity(key_file).await?;
+                // Local tokens go through the same path as remote ones: the published JWKS.
                 let keys = KeySet::from_jwks(identity.jwks().to_string().as_bytes())?;
                 let local = LocalProvider {
                     identity,
                     issuer: settings.issuer,
                     audience: settings.audience,
                 };
-                (
-                    Arc::new(KeyStore::fixed(keys, Arc::clone(&cache))),
-                    Some(local),
-                )
+                (KeyStore::fixed(keys, Arc::clone(&cache)), Some(local))
             }
             KeySource::Remote { jwks_url } => {
-                let store =
-                    KeyStore::remote(jwks_url, settings.refresh_cooldown, Arc::clone(&cache))?;
-                let store = Arc::new(store);
-                store.refresh().await;
-                store.spawn_refresher(settings.max_key_age);
-                (store, None)
+                let keys = KeyStore::start_remote(
+                    jwks_url,
+                    settings.refresh_cooldown,
+                    settings.max_key_age,
+                    Arc::clone(&cache),
+                )
+                .await?;
+                (keys, None)
             }
         };
         Ok(Authenticator {

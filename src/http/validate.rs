@@ -186,11 +186,7 @@ pub fn age(value: &Value) -> Result<i32, String> {
     match value.as_i64() {
         Some(age) if (0..=AGE_MAX).contains(&age) => Ok(age as i32),
         Some(_) => Err(format!("must be between 0 and {AGE_MAX}")),
-        None if value.is_number() && value.as_u64().is_some() => {
-            Err(format!("must be between 0 and {AGE_MAX}"))
-        }
-        None if value.is_f64() => Err("must be a whole number".into()),
-        None => Err("must be an integer".into()),
+        None => Err(format!("must be an integer between 0 and {AGE_MAX}")),
     }
 }
 

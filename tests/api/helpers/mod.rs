@@ -401,25 +401,29 @@ impl Reply {
 
 /// Runs each test once over SQLite and once over PostgreSQL:
 /// `backend_tests! { async fn a_sentence(app) { ... } }` makes `a_sentence::on_sqlite` and
-/// `a_sentence::on_postgres`.
+/// `a_sentence::on_postgres`. `backend_tests! { spawn = f; ... }` starts each app with
+/// `f(backend).await` instead of [`TestApp::spawn`].
 macro_rules! backend_tests {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+    (spawn = $spawn:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                let $app = $spawn($crate::helpers::Backend::Sqlite).await;
                 $body
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                let $app = $spawn($crate::helpers::Backend::Postgres).await;
                 $body
             }
         }
     )*};
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::helpers::backend_tests! { spawn = $crate::helpers::TestApp::spawn; $(async fn $name($app) $body)* }
+    };
 }
 pub(crate) use backend_tests;
