@@ -74,7 +74,11 @@ struct SeedArgs {
 /// Parses the command line and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    if matches!(cli.command, Some(Command::Token(_))) {
+        telemetry::init_to_stderr();
+    } else {
+        telemetry::init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

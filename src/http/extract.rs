@@ -50,22 +50,13 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJsonObject {
     }
 }
 
-/// `application/json`, with or without parameters, or any `+json` type.
+/// `application/json`, with or without parameters (SPEC.md: anything else is 415).
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers
+    headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
@@ -97,10 +88,12 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// Parses a path segment that names a resource: a positive 64-bit integer.
+/// Parses a path segment that names a resource: a positive 64-bit integer in canonical form
+/// (digits only, no sign, no leading zero).
 pub fn parse_id(name: &str, raw: &str) -> Result<i64, ApiError> {
+    let canonical = !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
     match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
+        Ok(id) if canonical && id > 0 => Ok(id),
         _ => Err(ApiError::BadRequest(format!(
             "{name}: must be a positive integer no larger than {}",
             i64::MAX

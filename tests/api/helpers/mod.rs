@@ -69,11 +69,11 @@ impl Caller {
 /// A running server over its own fresh database, with its own identity provider.
 pub struct TestApp {
     pub address: String,
-    pub backend: Backend,
     pub jwks: JwksServer,
     pub key: TestKey,
     pub client: reqwest::Client,
-    pub database: database::TestDatabase,
+    /// Dropped with the app: removes the test's database.
+    _database: database::TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -124,14 +124,13 @@ impl TestApp {
         }));
         TestApp {
             address,
-            backend,
             jwks,
             key,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            database,
+            _database: database,
             shutdown: Some(shutdown),
             server: Some(server),
         }
