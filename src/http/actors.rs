@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header::ETAG;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -79,10 +78,6 @@ pub struct PatchActor {
     pub age: Option<i32>,
     #[schema(min_length = 1, max_length = 50)]
     pub gender: Option<String>,
-}
-
-fn with_etag<T: Serialize>(version: i64, body: T) -> Response {
-    ([(ETAG, etag::header(version))], Json(body)).into_response()
 }
 
 /// List actors, a page at a time.
@@ -161,7 +156,7 @@ async fn get_actor(
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
     let actor = actors::get(&state.db, id).await?;
-    Ok(with_etag(
+    Ok(etag::tagged(
         actor.version,
         ActorResponse {
             success: true,
@@ -197,7 +192,7 @@ async fn create_actor(
             .map(|((name, age), gender)| NewActor { name, age, gender }),
     )?;
     let actor = actors::create(&state.db, &new_actor).await?;
-    Ok(with_etag(
+    Ok(etag::tagged(
         actor.version,
         ActorCreated {
             success: true,
@@ -228,13 +223,7 @@ async fn patch_actor(
     JsonObject(object): JsonObject,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let mut body = Body::new(object, WRITABLE, &[]);
-    if body.is_empty() {
-        body.reject(format!(
-            "the body must change at least one of {}",
-            WRITABLE.join(", ")
-        ));
-    }
+    let mut body = Body::changes(object, WRITABLE, &[]);
     let changes = ActorChanges {
         name: body.optional("name", validate::text(NAME_MAX)),
         age: body.optional("age", validate::age),
@@ -242,7 +231,7 @@ async fn patch_actor(
     };
     let changes = body.finish(Some(changes))?;
     let actor = actors::update(&state.db, id, &changes, if_match.versions()).await?;
-    Ok(with_etag(
+    Ok(etag::tagged(
         actor.version,
         ActorResponse {
             success: true,

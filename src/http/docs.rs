@@ -2,6 +2,8 @@
 //! from the router, and the Swagger UI page that reads it (its assets are compiled in).
 
 use utoipa::openapi::OpenApi as OpenApiDocument;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -18,28 +20,17 @@ use crate::error::ErrorBody;
             `{\"success\": false, \"error\": status, \"code\": ..., \"message\": ...}`; \
             any request may also answer 404 (no such route), 405 (with `Allow`), 408 or 500 in that shape."
     ),
-    paths(openapi_document, docs_page),
     components(schemas(ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &DocsPaths),
     tags(
         (name = "actors", description = "Actors and the movies they are cast in."),
         (name = "movies", description = "Movies and their casts."),
         (name = "castings", description = "Who is cast in what."),
         (name = "health", description = "Probes and the front door."),
+        (name = "docs", description = "This document, and the page to read and try it."),
     )
 )]
 pub struct ApiDoc;
-
-// Served by [`swagger_ui`]; declared here so that the document lists every path of the API.
-/// The OpenAPI 3.1 document of this API.
-#[utoipa::path(get, path = "/openapi.json", tag = "health", responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json")))]
-#[allow(dead_code)]
-fn openapi_document() {}
-
-/// A page to read and try the API, served offline from the binary.
-#[utoipa::path(get, path = "/docs", tag = "health", responses((status = 303, description = "To the docs page, `/docs/`.", headers(("Location" = String)))))]
-#[allow(dead_code)]
-fn docs_page() {}
 
 struct BearerAuth;
 
@@ -49,6 +40,39 @@ impl Modify for BearerAuth {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The two paths [`swagger_ui`] serves, which have no annotated handler of their own.
+struct DocsPaths;
+
+impl Modify for DocsPaths {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        let get = |summary: &str, status: &str, description: &str| {
+            OperationBuilder::new()
+                .summary(Some(summary))
+                .tag("docs")
+                .response(status, ResponseBuilder::new().description(description))
+                .build()
+        };
+        openapi.paths.add_path_operation(
+            "/openapi.json",
+            vec![HttpMethod::Get],
+            get(
+                "The OpenAPI 3.1 document of this API.",
+                "200",
+                "The document, as JSON.",
+            ),
+        );
+        openapi.paths.add_path_operation(
+            "/docs",
+            vec![HttpMethod::Get],
+            get(
+                "A page to read and try the API, served offline from the binary.",
+                "303",
+                "To the page itself, `/docs/`.",
+            ),
+        );
     }
 }
 

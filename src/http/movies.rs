@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header::ETAG;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -88,14 +87,13 @@ pub struct PatchMovie {
 
 /// Answers a movie with its ETag; casting answers this way too.
 pub fn movie_response(movie: Movie) -> Response {
-    (
-        [(ETAG, etag::header(movie.version))],
-        Json(MovieResponse {
+    etag::tagged(
+        movie.version,
+        MovieResponse {
             success: true,
             movie,
-        }),
+        },
     )
-        .into_response()
 }
 
 /// List movies, a page at a time.
@@ -198,15 +196,14 @@ async fn create_movie(
             }),
     )?;
     let movie = movies::create(&state.db, &new_movie).await?;
-    Ok((
-        [(ETAG, etag::header(movie.version))],
-        Json(MovieCreated {
+    Ok(etag::tagged(
+        movie.version,
+        MovieCreated {
             success: true,
             created: movie.id,
             movie,
-        }),
-    )
-        .into_response())
+        },
+    ))
 }
 
 /// Change some of a movie's fields.
@@ -230,13 +227,7 @@ async fn patch_movie(
     JsonObject(object): JsonObject,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let mut body = Body::new(object, WRITABLE, ALIASES);
-    if body.is_empty() {
-        body.reject(format!(
-            "the body must change at least one of {}",
-            WRITABLE.join(", ")
-        ));
-    }
+    let mut body = Body::changes(object, WRITABLE, ALIASES);
     let changes = MovieChanges {
         title: body.optional("title", validate::text(TITLE_MAX)),
         release_date: body.optional("release_date", validate::release_date),

@@ -68,8 +68,20 @@ impl Body {
         Self { fields, errors }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+    /// Like [`Body::new`], for a PATCH: the body must change at least one field.
+    pub fn changes(
+        fields: Map<String, Value>,
+        writable: &[&str],
+        aliases: &[(&str, &str)],
+    ) -> Self {
+        let mut body = Self::new(fields, writable, aliases);
+        if body.fields.is_empty() {
+            body.reject(format!(
+                "the body must change at least one of {}",
+                writable.join(", ")
+            ));
+        }
+        body
     }
 
     /// A field that must be present and valid.
@@ -132,7 +144,7 @@ impl Body {
     }
 
     /// Adds a rule broken by the body as a whole.
-    pub fn reject(&mut self, message: String) {
+    fn reject(&mut self, message: String) {
         self.errors.push(message);
     }
 
