@@ -85,25 +85,17 @@ impl From<sqlx::Error> for StorageError {
     }
 }
 
-/// PostgreSQL's "cannot connect now" / "admin shutdown" family, and SQLite's busy/locked.
+/// Errors that say "not now" rather than "never": the client may retry the same request.
+const RETRYABLE_CODES: &[&str] = &[
+    // PostgreSQL: shutting down, cannot connect now, too many connections, connection failures,
+    // a serialization failure or a deadlock (another transaction won), a cancelled statement.
+    "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "40001", "40P01", "57014",
+    // SQLite: busy and locked, with their extended codes.
+    "5", "6", "261", "262", "517",
+];
+
 fn is_unavailable_code(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some(
-            "57P01"
-                | "57P02"
-                | "57P03"
-                | "53300"
-                | "08000"
-                | "08003"
-                | "08006"
-                | "5"
-                | "6"
-                | "261"
-                | "262"
-                | "517"
-        )
-    )
+    code.is_some_and(|code| RETRYABLE_CODES.contains(&code))
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -228,6 +220,9 @@ async fn missed(db: &Database, kind: Kind, id: i64) -> StorageError {
 
 /// Deletes a row and (by cascade) its castings, in one transaction with the version bump of the
 /// rows on the other side of those castings, which are otherwise untouched.
+///
+/// Every transaction that writes both tables locks movie rows before actor rows (casting does
+/// too), so two of them can never wait on each other in PostgreSQL.
 #[tracing::instrument(skip(db))]
 async fn delete_row(
     db: &Database,
@@ -235,27 +230,35 @@ async fn delete_row(
     id: i64,
     if_match: Option<&[i64]>,
 ) -> StorageResult<()> {
-    let mut delete = Sql::new("DELETE FROM ");
-    delete
+    // Locks the row, and checks that it exists at the version the client expects.
+    let mut claim = Sql::new("UPDATE ");
+    claim
         .push(kind.table())
-        .push(" WHERE id = ")
+        .push(" SET version = version + 1 WHERE id = ")
         .bind(Value::Int(id));
     if let Some(versions) = if_match {
-        delete.push(" AND version IN ").bind_list(versions);
+        claim.push(" AND version IN ").bind_list(versions);
     }
-    let deleted = on_pool!(db, pool => {
+    let delete = format!("DELETE FROM {} WHERE id = $1", kind.table());
+    let claimed = on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query(kind.bump_related()).bind(id).execute(&mut *tx).await?;
-        let deleted = bind_args!(sqlx::query(&delete.text), delete.args)
+        if kind == Kind::Actor {
+            sqlx::query(kind.bump_related()).bind(id).execute(&mut *tx).await?;
+        }
+        let claimed = bind_args!(sqlx::query(&claim.text), claim.args)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if deleted > 0 {
+        if claimed > 0 {
+            if kind == Kind::Movie {
+                sqlx::query(kind.bump_related()).bind(id).execute(&mut *tx).await?;
+            }
+            sqlx::query(&delete).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
         }
-        deleted
+        claimed
     });
-    if deleted == 0 {
+    if claimed == 0 {
         return Err(missed(db, kind, id).await);
     }
     Ok(())
