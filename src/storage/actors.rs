@@ -24,7 +24,9 @@ pub struct Actor {
     pub age: i32,
     /// 1 to 50 characters.
     pub gender: String,
+    #[serde(serialize_with = "super::json::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::json::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// The movies this actor is cast in, by release date.
     #[sqlx(skip)]
@@ -43,6 +45,7 @@ pub struct Role {
     pub id: i64,
     pub title: String,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "super::json::date")]
     pub release_date: NaiveDate,
     /// The part the actor plays, if recorded.
     pub character: Option<String>,
@@ -77,7 +80,7 @@ pub fn search_key(text: &str) -> String {
     text.to_lowercase()
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn create(db: &Database, actor: &NewActor) -> StorageResult<Actor> {
     let now = super::now();
     let mut sql = Sql::new(
@@ -98,7 +101,7 @@ pub async fn create(db: &Database, actor: &NewActor) -> StorageResult<Actor> {
     Ok(actor)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
     let query = format!("SELECT {COLUMNS} FROM actors WHERE id = $1");
     let actor = on_pool!(db, pool => {
@@ -109,7 +112,7 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
     Ok(actor)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &ActorFilter,
@@ -154,7 +157,7 @@ fn sort_value(actor: &Actor, column: &str) -> Value {
 }
 
 /// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn update(
     db: &Database,
     id: i64,

@@ -12,7 +12,7 @@ enum Change {
 
 /// Casts an actor in a movie, or changes the character of an existing casting. Repeating it
 /// changes nothing, not even the movie's ETag.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn cast(
     db: &Database,
     movie_id: i64,
@@ -25,7 +25,7 @@ pub async fn cast(
 }
 
 /// Removes an actor from a movie's cast.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn uncast(
     db: &Database,
     movie_id: i64,

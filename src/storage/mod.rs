@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod castings;
+mod json;
 pub mod movies;
 pub mod seed;
 mod sql;
@@ -223,7 +224,7 @@ async fn missed(db: &Database, kind: Kind, id: i64) -> StorageError {
 ///
 /// Every transaction that writes both tables locks movie rows before actor rows (casting does
 /// too), so two of them can never wait on each other in PostgreSQL.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 async fn delete_row(
     db: &Database,
     kind: Kind,

@@ -23,8 +23,11 @@ pub struct Movie {
     pub title: String,
     /// A calendar date, years 1800 to 9999.
     #[schema(value_type = String, format = Date, example = "2020-10-10")]
+    #[serde(serialize_with = "super::json::date")]
     pub release_date: NaiveDate,
+    #[serde(serialize_with = "super::json::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "super::json::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// The actors cast in this movie, in the order they were cast.
     #[sqlx(skip)]
@@ -67,7 +70,7 @@ pub struct MovieFilter {
     pub released_before: Option<NaiveDate>,
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
     let now = super::now();
     let mut sql = Sql::new(
@@ -86,7 +89,7 @@ pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
     Ok(movie)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
     let query = format!("SELECT {COLUMNS} FROM movies WHERE id = $1");
     let movie = on_pool!(db, pool => {
@@ -97,7 +100,7 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
     Ok(movie)
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &MovieFilter,
@@ -136,7 +139,7 @@ fn sort_value(movie: &Movie, column: &str) -> Value {
 }
 
 /// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn update(
     db: &Database,
     id: i64,
