@@ -1,6 +1,7 @@
 -- wrk script for every benchmark scenario. Arguments (after `--`): the mode, then its operands.
 --   get PATH             the same GET on every request (a list page, a deep cursor, a search)
---   movie MAX            GET /movies/{id}, id uniform in 1..MAX; PREFIX (env) replaces /movies
+--   movie MAX            GET /movies/{id}, id uniform in 1..MAX (BENCH_MOVIE_PREFIX in the
+--                        environment replaces "/movies/")
 --   post                 POST /actors with a new actor
 --   patch MAX            PATCH /actors/{id}, id uniform in 1..MAX, a new age
 --   mixed MAX_ACTOR MAX_MOVIE PATH...
