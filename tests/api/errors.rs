@@ -463,15 +463,7 @@ async fn a_panic_is_500_internal_error_and_its_message_shows_nothing_of_it() {
         let table = "users";
         panic!("secret detail: sqlx error on {table}")
     }
-    let settings = movie_manager::config::HttpSettings {
-        host: "127.0.0.1".parse().unwrap(),
-        port: 0,
-        cors_origins: None,
-        request_timeout: Duration::from_secs(30),
-        header_read_timeout: Duration::from_secs(5),
-        shutdown_timeout: Duration::from_secs(5),
-        allow_local_auth_on_network: false,
-    };
+    let settings = crate::helpers::http_settings();
     let router = axum::Router::new()
         .route("/str", axum::routing::get(panics_with_a_str))
         .route("/string", axum::routing::post(panics_with_a_string));

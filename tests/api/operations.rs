@@ -845,12 +845,7 @@ fn local_settings(dir: &Path, host: IpAddr) -> Settings {
         },
         http: HttpSettings {
             host,
-            port: 0,
-            cors_origins: None,
-            request_timeout: Duration::from_secs(30),
-            header_read_timeout: Duration::from_secs(5),
-            shutdown_timeout: Duration::from_secs(5),
-            allow_local_auth_on_network: false,
+            ..crate::helpers::http_settings()
         },
         auth: AuthSettings {
             issuer: LOCAL_ISSUER.into(),

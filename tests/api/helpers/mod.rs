@@ -66,6 +66,19 @@ impl Caller {
     }
 }
 
+/// What the test servers listen with: loopback, a free port, any origin, the real timeouts.
+pub fn http_settings() -> HttpSettings {
+    HttpSettings {
+        host: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        cors_origins: None,
+        request_timeout: Duration::from_secs(30),
+        header_read_timeout: Duration::from_secs(5),
+        shutdown_timeout: Duration::from_secs(5),
+        allow_local_auth_on_network: false,
+    }
+}
+
 /// A running server over its own fresh database, with its own identity provider.
 pub struct TestApp {
     pub address: String,
@@ -94,15 +107,7 @@ impl TestApp {
                 url: database.url.clone(),
                 max_connections: 5,
             },
-            http: HttpSettings {
-                host: "127.0.0.1".parse().unwrap(),
-                port: 0,
-                cors_origins: None,
-                request_timeout: Duration::from_secs(30),
-                header_read_timeout: Duration::from_secs(5),
-                shutdown_timeout: Duration::from_secs(5),
-                allow_local_auth_on_network: false,
-            },
+            http: http_settings(),
             auth: AuthSettings {
                 issuer: ISSUER.into(),
                 audience: AUDIENCE.into(),
