@@ -105,7 +105,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = Settings {
                 database: args.database.settings(),
-                http: args.http.settings(),
+                http: args.http.settings()?,
                 auth: args.auth.settings(&args.database.database_url)?,
             };
             Application::build(settings)

@@ -1,11 +1,13 @@
-//! Configuration: every setting is a flag and an environment variable (SPEC.md, Configuration),
-//! resolved here into the [`Settings`] that [`crate::startup::Application::build`] takes.
+//! Configuration: every setting is a flag and an environment variable (docs/API.md,
+//! Configuration), resolved here into the [`Settings`] that [`crate::startup::Application::build`]
+//! takes. A setting that cannot be understood stops the server at start, saying which.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use axum::http::HeaderValue;
 use clap::Args;
 
 use crate::auth::{AuthSettings, KeySource};
@@ -26,8 +28,8 @@ pub struct Settings {
 pub struct HttpSettings {
     pub host: IpAddr,
     pub port: u16,
-    /// `None` allows any origin.
-    pub cors_origins: Option<Vec<String>>,
+    /// The browser origins allowed to call the API; `None` allows any.
+    pub cors_origins: Option<Vec<HeaderValue>>,
     /// The whole request, body included, must be handled within this.
     pub request_timeout: Duration,
     /// A client must send its request headers within this.
@@ -76,9 +78,6 @@ pub struct AuthArgs {
     /// Where the signing keys are published (overrides what AUTH0_DOMAIN implies).
     #[arg(long, env = "JWKS_URL")]
     pub jwks_url: Option<String>,
-    /// The web app's client id at the identity provider.
-    #[arg(long, env = "AUTH0_CLIENT_ID")]
-    pub auth0_client_id: Option<String>,
     /// The local identity provider's RSA key (default: beside the SQLite database, or in the
     /// working directory for PostgreSQL).
     #[arg(long, env = "LOCAL_KEY_FILE")]
@@ -174,30 +173,55 @@ pub struct HttpArgs {
 }
 
 impl HttpArgs {
-    pub fn settings(&self) -> HttpSettings {
-        HttpSettings {
+    pub fn settings(&self) -> anyhow::Result<HttpSettings> {
+        Ok(HttpSettings {
             host: self.host,
             port: self.port,
-            cors_origins: parse_origins(&self.cors_origins),
+            cors_origins: parse_origins(&self.cors_origins)?,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             shutdown_timeout: self.shutdown_timeout,
             allow_local_auth_on_network: self.allow_local_auth_on_network,
-        }
+        })
     }
 }
 
-fn parse_origins(raw: &str) -> Option<Vec<String>> {
-    let origins: Vec<String> = raw
-        .split(',')
-        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
-        .filter(|origin| !origin.is_empty())
-        .collect();
-    if origins.is_empty() || origins.iter().any(|origin| origin == "*") {
-        None
-    } else {
-        Some(origins)
+/// `*` (any origin), or a comma-separated list of origins, each `scheme://host[:port]` as a
+/// browser sends it in `Origin` (a trailing `/` is tolerated). Anything else is an error that
+/// names the entry: a silently dropped origin would only show up as browsers being refused.
+fn parse_origins(raw: &str) -> anyhow::Result<Option<Vec<HeaderValue>>> {
+    let entries: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if entries == ["*"] {
+        return Ok(None);
     }
+    entries
+        .iter()
+        .map(|entry| {
+            parse_origin(entry).with_context(|| format!("CORS_ORIGINS: {entry:?} is not an origin"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
+}
+
+fn parse_origin(entry: &str) -> anyhow::Result<HeaderValue> {
+    if entry == "*" {
+        bail!("`*` allows any origin and cannot be listed with others");
+    }
+    let url = url::Url::parse(entry).context("expected scheme://host[:port]")?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("the scheme must be http or https");
+    }
+    if url.host().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || entry.trim_end_matches('/').matches('/').count() != 2
+    {
+        bail!("an origin is scheme://host[:port], with no user, path, query or fragment");
+    }
+    Ok(HeaderValue::from_str(&url.origin().ascii_serialization())?)
 }
 
 #[cfg(test)]
@@ -223,7 +247,6 @@ mod tests {
             api_audience: "movies".into(),
             jwt_issuer: None,
             jwks_url: None,
-            auth0_client_id: None,
             local_key_file: None,
             jwks_refresh_cooldown: Duration::from_secs(30),
             jwks_max_age: Duration::from_secs(600),
@@ -239,11 +262,31 @@ mod tests {
     }
 
     #[test]
-    fn a_star_among_cors_origins_allows_any() {
-        assert_eq!(parse_origins("*"), None);
+    fn cors_origins_are_a_star_or_a_list_of_origins() {
+        assert_eq!(parse_origins("*").unwrap(), None);
         assert_eq!(
-            parse_origins("https://a.example, https://b.example/"),
-            Some(vec!["https://a.example".into(), "https://b.example".into()])
+            parse_origins("https://a.example, https://B.example:8443/").unwrap(),
+            Some(vec![
+                HeaderValue::from_static("https://a.example"),
+                HeaderValue::from_static("https://b.example:8443"),
+            ])
         );
+    }
+
+    #[test]
+    fn a_malformed_cors_origin_is_refused_by_name() {
+        for entry in [
+            "a.example",
+            "https://a.example/app",
+            "ftp://a.example",
+            "https://",
+            "https://user@a.example",
+            "*",
+            "",
+        ] {
+            let raw = format!("https://ok.example,{entry}");
+            let error = format!("{:#}", parse_origins(&raw).unwrap_err());
+            assert!(error.contains(&format!("{entry:?}")), "{entry}: {error}");
+        }
     }
 }

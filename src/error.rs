@@ -1,15 +1,18 @@
-//! The API's one error type: every failure, whatever produced it, becomes the contract's error JSON
-//! `{"success": false, "error": status, "code": ..., "message": ...}`.
+//! The API's one error type: every failure, whatever produced it, becomes the error JSON
+//! `{"success": false, "error": status, "code": ..., "message": ...}` (docs/API.md, Errors).
+//! What went wrong inside is never shown; it travels with the response to the one layer that
+//! logs errors ([`crate::http`]'s `json_errors`).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::model::Invalid;
 use crate::storage::StorageError;
 
-/// Seconds a client is asked to wait before retrying when a dependency is down.
-const RETRY_AFTER_SECONDS: &str = "5";
+/// Seconds a client is asked to wait before retrying when the server cannot answer now.
+pub const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -33,8 +36,9 @@ pub enum ApiError {
     Validation(String),
     #[error("{0}")]
     Unavailable(&'static str),
+    /// A fault of the server; the detail is logged, never shown.
     #[error("internal server error")]
-    Internal,
+    Internal(String),
 }
 
 /// The error body of every failed request.
@@ -51,7 +55,16 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// What a 5xx response hides: the layer that logs errors reads it from the response's extensions.
+#[derive(Debug, Clone)]
+pub struct InternalDetail(pub String);
+
 impl ApiError {
+    /// A fault of the server, with what to log about it.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::Internal(detail.into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -63,40 +76,56 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-/// The code and message for a bare status, for responses made outside the handlers (the router's
-/// 404 and 405, timeouts, panics).
-pub fn code_and_message(status: StatusCode) -> (&'static str, &'static str) {
+/// The machine-readable code of an error status: the one place codes come from.
+pub fn code(status: StatusCode) -> &'static str {
     match status.as_u16() {
-        400 => ("bad_request", "bad request"),
-        401 => ("unauthorized", "authentication required"),
-        403 => ("forbidden", "forbidden"),
-        404 => ("not_found", "no such resource or route"),
-        405 => ("method_not_allowed", "method not allowed"),
-        408 => ("request_timeout", "the request took too long"),
-        412 => ("precondition_failed", "If-Match does not match"),
-        413 => ("payload_too_large", "request body is too large"),
-        415 => ("unsupported_media_type", "request body must be JSON"),
-        422 => (
-            "validation_failed",
-            "the request breaks a rule of the resource",
-        ),
-        503 => ("service_unavailable", "service unavailable"),
-        _ if status.is_server_error() => ("internal_error", "internal server error"),
-        _ => ("error", "request failed"),
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        412 => "precondition_failed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        503 => "service_unavailable",
+        _ if status.is_server_error() => "internal_error",
+        _ => "error",
     }
 }
 
-/// Builds the error JSON response for a status with a message.
-pub fn error_response(status: StatusCode, code: &'static str, message: String) -> Response {
+/// The message for a bare status, for responses made outside the handlers (the router's 404 and
+/// 405, the body limit, timeouts, load shedding).
+pub fn default_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad request",
+        401 => "authentication required",
+        403 => "forbidden",
+        404 => "no such resource or route",
+        405 => "method not allowed",
+        408 => "the request took too long",
+        412 => "If-Match does not match",
+        413 => "request body is too large",
+        415 => "request body must be JSON",
+        422 => "the request breaks a rule of the resource",
+        503 => "service unavailable",
+        _ if status.is_server_error() => "internal server error",
+        _ => "request failed",
+    }
+}
+
+/// The error JSON response for a status with a message.
+pub fn error_response(status: StatusCode, message: String) -> Response {
     let body = ErrorBody {
         success: false,
         error: status.as_u16(),
-        code,
+        code: code(status),
         message,
     };
     let mut response = (status, axum::Json(body)).into_response();
@@ -121,32 +150,31 @@ pub fn error_response(status: StatusCode, code: &'static str, message: String) -
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let code = match &self {
-            Self::BadRequest(_) => "bad_request",
-            Self::MissingToken | Self::InvalidToken(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
-            Self::PreconditionFailed(_) => "precondition_failed",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Validation(_) => "validation_failed",
-            Self::Unavailable(_) => "service_unavailable",
-            Self::Internal => "internal_error",
-        };
-        let mut response = error_response(status, code, self.to_string());
-        if let Self::InvalidToken(reason) = self {
-            // RFC 6750: say why the token was refused, in the challenge too.
-            let challenge = format!(
-                "Bearer realm=\"movie-manager\", error=\"invalid_token\", error_description=\"{reason}\""
-            );
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
+        let mut response = error_response(self.status(), self.to_string());
+        match self {
+            Self::InvalidToken(reason) => {
+                // RFC 6750: say why the token was refused, in the challenge too.
+                let challenge = format!(
+                    "Bearer realm=\"movie-manager\", error=\"invalid_token\", error_description=\"{reason}\""
+                );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
             }
+            Self::Internal(detail) => {
+                response.extensions_mut().insert(InternalDetail(detail));
+            }
+            _ => {}
         }
         response
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Validation(invalid.to_string())
     }
 }
 
@@ -160,10 +188,7 @@ impl From<StorageError> for ApiError {
                 "{error}: If-Match does not match its current ETag"
             )),
             StorageError::Unavailable => Self::Unavailable("the database is unavailable"),
-            StorageError::Fault(error) => {
-                tracing::error!(error = %error, "database fault");
-                Self::Internal
-            }
+            StorageError::Fault(error) => Self::internal(format!("database fault: {error}")),
         }
     }
 }

@@ -75,13 +75,7 @@ struct Inner {
     verifier: TokenVerifier,
     keys: Arc<KeyStore>,
     cache: Arc<TokenCache>,
-    local: Option<LocalProvider>,
-}
-
-struct LocalProvider {
-    identity: LocalIdentity,
-    issuer: String,
-    audience: String,
+    local: Option<LocalIdentity>,
 }
 
 impl Authenticator {
@@ -98,12 +92,7 @@ impl Authenticator {
                 let identity = load_identity(key_file).await?;
                 // Local tokens go through the same path as remote ones: the published JWKS.
                 let keys = KeySet::from_jwks(identity.jwks().to_string().as_bytes())?;
-                let local = LocalProvider {
-                    identity,
-                    issuer: settings.issuer,
-                    audience: settings.audience,
-                };
-                (KeyStore::fixed(keys, Arc::clone(&cache)), Some(local))
+                (KeyStore::fixed(keys, Arc::clone(&cache)), Some(identity))
             }
             KeySource::Remote { jwks_url } => {
                 let keys = KeyStore::start_remote(
@@ -153,17 +142,7 @@ impl Authenticator {
 
     /// In local mode, the JWKS to publish at `/.well-known/jwks.json`; `None` in remote mode.
     pub fn local_jwks(&self) -> Option<serde_json::Value> {
-        self.inner.local.as_ref().map(|local| local.identity.jwks())
-    }
-
-    /// In local mode, a token for `role` valid for `ttl`, with the configured issuer and
-    /// audience; `None` in remote mode.
-    pub fn issue_local_token(&self, role: Role, ttl: Duration) -> Option<anyhow::Result<String>> {
-        self.inner.local.as_ref().map(|local| {
-            local
-                .identity
-                .issue(&local.issuer, &local.audience, role, ttl)
-        })
+        self.inner.local.as_ref().map(LocalIdentity::jwks)
     }
 }
 

@@ -1,34 +1,78 @@
 //! `/actors`: list, read, create, change and delete actors.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Authorized, IfMatch, JsonObject, PathIds, can};
-use super::paging::{KeyType, ListQuery, SortColumn};
-use super::validate::{self, Body, GENDER_MAX, NAME_MAX};
+use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
+use super::query::{
+    CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
+};
 use super::{AppState, Deleted, etag};
 use crate::error::{ApiError, ErrorBody};
-use crate::storage::actors::{self, Actor, ActorChanges, ActorFilter, NewActor};
-
-const SORT_COLUMNS: &[SortColumn] = &[
-    ("id", KeyType::Int),
-    ("name", KeyType::Text),
-    ("age", KeyType::Int),
-];
-const LIST_PARAMS: &[&str] = &[
-    "limit", "cursor", "sort", "q", "gender", "min_age", "max_age",
-];
-const WRITABLE: &[&str] = &["name", "age", "gender"];
+use crate::model::{ActorChanges, Age, NewActor};
+use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_actors, create_actor))
         .routes(routes!(get_actor, patch_actor, delete_actor))
+}
+
+/// The query of `GET /actors`. Unknown and repeated parameters are refused.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ActorListQuery {
+    #[param(schema_with = Limit::schema)]
+    limit: Option<Param<Limit>>,
+    #[param(schema_with = CursorText::schema)]
+    cursor: Option<Param<CursorText>>,
+    #[param(schema_with = Sort::<ActorSort>::schema)]
+    sort: Option<Param<Sort<ActorSort>>>,
+    /// A case-insensitive substring of the name.
+    #[param(schema_with = SearchText::schema)]
+    q: Option<Param<SearchText>>,
+    /// The gender, case-insensitively.
+    #[param(schema_with = SearchText::schema)]
+    gender: Option<Param<SearchText>>,
+    /// The youngest age listed (inclusive).
+    #[param(schema_with = Age::schema)]
+    min_age: Option<Param<Age>>,
+    /// The oldest age listed (inclusive).
+    #[param(schema_with = Age::schema)]
+    max_age: Option<Param<Age>>,
+}
+
+impl ActorListQuery {
+    pub fn filter(&self) -> Result<ActorFilter, ApiError> {
+        let filter = ActorFilter {
+            name_contains: self.q.as_ref().and_then(|q| q.0.key()),
+            gender: self.gender.as_ref().and_then(|gender| gender.0.key()),
+            min_age: self.min_age.as_ref().map(|age| age.0),
+            max_age: self.max_age.as_ref().map(|age| age.0),
+        };
+        if let (Some(min), Some(max)) = (filter.min_age, filter.max_age)
+            && min > max
+        {
+            return Err(ApiError::BadRequest(
+                "min_age: must not exceed max_age".into(),
+            ));
+        }
+        Ok(filter)
+    }
+
+    pub fn paging(&self) -> Paging<'_, ActorSort> {
+        Paging {
+            limit: self.limit.as_ref(),
+            cursor: self.cursor.as_ref(),
+            sort: self.sort.as_ref().map(|sort| sort.0),
+        }
+    }
 }
 
 /// A page of actors.
@@ -56,43 +100,11 @@ pub struct ActorCreated {
     actor: Actor,
 }
 
-/// A new actor. No other fields are accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateActor {
-    #[schema(min_length = 1, max_length = 200, example = "Zoë Saldaña")]
-    pub name: String,
-    #[schema(minimum = 0, maximum = 150, example = 46)]
-    pub age: i32,
-    #[schema(min_length = 1, max_length = 50, example = "female")]
-    pub gender: String,
-}
-
-/// Changes to an actor: at least one field; `null` is refused. No other fields are accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchActor {
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
-    #[schema(minimum = 0, maximum = 150)]
-    pub age: Option<i32>,
-    #[schema(min_length = 1, max_length = 50)]
-    pub gender: Option<String>,
-}
-
 /// List actors, a page at a time.
 #[utoipa::path(
     get, path = "/actors", tag = "actors",
     security(("bearer" = ["get:actors"])),
-    params(
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
-        ("sort" = Option<String>, Query, pattern = "^-?(id|name|age)$", description = "`id` (default), `name` or `age`; a leading `-` sorts descending; ties are broken by id in the same direction."),
-        ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive substring of the name."),
-        ("gender" = Option<String>, Query, max_length = 200, description = "Case-insensitive gender."),
-        ("min_age" = Option<i32>, Query, minimum = 0, maximum = 150),
-        ("max_age" = Option<i32>, Query, minimum = 0, maximum = 150),
-    ),
+    params(ActorListQuery),
     responses(
         (status = 200, body = ActorPage),
         (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, or a cursor of another sort or filter."),
@@ -102,38 +114,14 @@ pub struct PatchActor {
 async fn list_actors(
     _: Authorized<can::GetActors>,
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    Query(query): Query<ActorListQuery>,
 ) -> Result<Json<ActorPage>, ApiError> {
-    let query = ListQuery::parse(query.as_deref(), LIST_PARAMS)?;
-    let filter = ActorFilter {
-        name_contains: query.text("q")?,
-        gender: query.text("gender")?,
-        min_age: query
-            .integer("min_age", 0, validate::AGE_MAX)?
-            .map(|age| age as i32),
-        max_age: query
-            .integer("max_age", 0, validate::AGE_MAX)?
-            .map(|age| age as i32),
-    };
-    if let (Some(min), Some(max)) = (filter.min_age, filter.max_age)
-        && min > max
-    {
-        return Err(ApiError::BadRequest(
-            "min_age: must not exceed max_age".into(),
-        ));
-    }
-    let filters = format!(
-        "{:?}|{:?}|{:?}|{:?}",
-        filter.name_contains.as_deref().map(actors::search_key),
-        filter.gender.as_deref().map(actors::search_key),
-        filter.min_age,
-        filter.max_age
-    );
-    let keyset = query.keyset(SORT_COLUMNS, &filters)?;
-    let page = actors::list(&state.db, &filter, &keyset).await?;
+    let filter = query.filter()?;
+    let request = PageRequest::new(query.paging(), &filter)?;
+    let page = actors::list(&state.db, &filter, &request.keyset).await?;
     Ok(Json(ActorPage {
         success: true,
-        next_cursor: query.next_cursor(page.next, &filters),
+        next_cursor: request.next_cursor(page.next),
         actors: page.items,
     }))
 }
@@ -142,9 +130,10 @@ async fn list_actors(
 #[utoipa::path(
     get, path = "/actors/{id}", tag = "actors",
     security(("bearer" = ["get:actors"])),
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1), ("If-None-Match" = Option<String>, Header, description = "Answer 304 without a body if the ETag is one of these.")),
     responses(
         (status = 200, body = ActorResponse, headers(("ETag" = String))),
+        (status = 304, description = "The client's copy is current.", headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
     )
@@ -153,23 +142,23 @@ async fn get_actor(
     _: Authorized<can::GetActors>,
     State(state): State<AppState>,
     path: PathIds<1>,
+    condition: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
     let actor = actors::get(&state.db, id).await?;
-    Ok(etag::tagged(
-        actor.version,
+    Ok(etag::conditional(&condition, actor.version, || {
         ActorResponse {
             success: true,
             actor,
-        },
-    ))
+        }
+    }))
 }
 
 /// Add an actor.
 #[utoipa::path(
     post, path = "/actors", tag = "actors",
     security(("bearer" = ["post:actor"])),
-    request_body = CreateActor,
+    request_body = NewActor,
     responses(
         (status = 200, body = ActorCreated, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -180,17 +169,8 @@ async fn get_actor(
 async fn create_actor(
     _: Authorized<can::PostActor>,
     State(state): State<AppState>,
-    JsonObject(object): JsonObject,
+    Body(new_actor): Body<NewActor>,
 ) -> Result<Response, ApiError> {
-    let mut body = Body::new(object, WRITABLE, &[]);
-    let name = body.required("name", validate::text(NAME_MAX));
-    let age = body.required("age", validate::age);
-    let gender = body.required("gender", validate::text(GENDER_MAX));
-    let new_actor = body.finish(
-        name.zip(age)
-            .zip(gender)
-            .map(|((name, age), gender)| NewActor { name, age, gender }),
-    )?;
     let actor = actors::create(&state.db, &new_actor).await?;
     Ok(etag::tagged(
         actor.version,
@@ -207,7 +187,7 @@ async fn create_actor(
     patch, path = "/actors/{id}", tag = "actors",
     security(("bearer" = ["patch:actor"])),
     params(("id" = i64, Path, minimum = 1), ("If-Match" = Option<String>, Header, description = "Change only if the ETag still matches.")),
-    request_body = PatchActor,
+    request_body = ActorChanges,
     responses(
         (status = 200, body = ActorResponse, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -220,16 +200,9 @@ async fn patch_actor(
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
-    JsonObject(object): JsonObject,
+    Body(changes): Body<ActorChanges>,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let mut body = Body::changes(object, WRITABLE, &[]);
-    let changes = ActorChanges {
-        name: body.optional("name", validate::text(NAME_MAX)),
-        age: body.optional("age", validate::age),
-        gender: body.optional("gender", validate::text(GENDER_MAX)),
-    };
-    let changes = body.finish(Some(changes))?;
     let actor = actors::update(&state.db, id, &changes, if_match.versions()).await?;
     Ok(etag::tagged(
         actor.version,

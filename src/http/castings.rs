@@ -3,29 +3,18 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::extract::{Authorized, IfMatch, OptionalJsonObject, PathIds, can};
+use super::extract::{Authorized, IfMatch, OptionalBody, PathIds, can};
 use super::movies::{MovieResponse, movie_response};
-use super::validate::{self, Body, CHARACTER_MAX};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::Casting;
 use crate::storage::castings;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(cast_actor, uncast_actor))
-}
-
-/// The casting: the part the actor plays. The whole body is optional.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Casting {
-    /// Absent, `null` or empty: no character recorded.
-    #[schema(max_length = 200, example = "Neytiri")]
-    pub character: Option<String>,
 }
 
 /// Cast an actor in a movie, or change their character. Repeating it is harmless.
@@ -36,7 +25,7 @@ pub struct Casting {
         ("id" = i64, Path, minimum = 1), ("actor_id" = i64, Path, minimum = 1),
         ("If-Match" = Option<String>, Header, description = "Change only if the movie's ETag still matches."),
     ),
-    request_body(content = Option<Casting>),
+    request_body(content = Casting, description = "Optional: no body records no character."),
     responses(
         (status = 200, body = MovieResponse, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -50,17 +39,14 @@ async fn cast_actor(
     State(state): State<AppState>,
     path: PathIds<2>,
     if_match: IfMatch,
-    OptionalJsonObject(object): OptionalJsonObject,
+    OptionalBody(casting): OptionalBody<Casting>,
 ) -> Result<Response, ApiError> {
     let [movie_id, actor_id] = path.0;
-    let mut body = Body::new(object.unwrap_or_default(), &["character"], &[]);
-    let character = body.nullable("character", validate::optional_text(CHARACTER_MAX));
-    let character = body.finish(Some(character.flatten()))?;
     let movie = castings::cast(
         &state.db,
         movie_id,
         actor_id,
-        character,
+        casting.character,
         if_match.versions(),
     )
     .await?;

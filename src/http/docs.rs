@@ -43,6 +43,21 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What the routes' annotations cannot say, applied once the routes have added their paths:
+/// request bodies that may be left out. utoipa marks a body optional only when its type is an
+/// `Option`, which would also make `null` a valid body; here the body is an object or nothing.
+pub fn finish(openapi: &mut OpenApiDocument) {
+    let put_casting = openapi
+        .paths
+        .paths
+        .get_mut("/movies/{id}/actors/{actor_id}")
+        .and_then(|item| item.put.as_mut())
+        .and_then(|operation| operation.request_body.as_mut());
+    if let Some(body) = put_casting {
+        body.required = Some(utoipa::openapi::Required::False);
+    }
+}
+
 /// The two paths [`swagger_ui`] serves, which have no annotated handler of their own.
 struct DocsPaths;
 

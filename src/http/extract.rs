@@ -1,28 +1,29 @@
 //! Request extractors whose every rejection is an [`ApiError`]: the JSON body, ids in the path,
-//! the `If-Match` precondition, and the authorized caller.
+//! the `If-Match` and `If-None-Match` preconditions, and the authorized caller.
 
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
 use axum::http::request::Parts;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::AppState;
 use crate::auth::{AuthError, Permission, Principal};
 use crate::error::ApiError;
+use crate::model::RequestBody;
 
-/// The largest request body accepted (SPEC.md: 64 KiB).
+/// The largest request body accepted (docs/API.md, Limits: 64 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// A request body that is a JSON object.
-pub struct JsonObject(pub Map<String, Value>);
+/// A JSON request body read into `T` by the rules of [`crate::model`].
+pub struct Body<T>(pub T);
 
-/// A request body that is a JSON object, or nothing at all.
-pub struct OptionalJsonObject(pub Option<Map<String, Value>>);
+/// Like [`Body`], for a body that may be left out: no body at all reads as `T::default()`.
+pub struct OptionalBody<T>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
@@ -30,27 +31,27 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = read_body(request).await?;
-        parse_object(&bytes).map(JsonObject)
+        read_object(&bytes).map(Body)
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for OptionalJsonObject {
+impl<S: Send + Sync, T: RequestBody + Default> FromRequest<S> for OptionalBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         let json = is_json(request.headers());
         let bytes = read_body(request).await?;
         if bytes.is_empty() {
-            return Ok(Self(None));
+            return Ok(Self(T::default()));
         }
         if !json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        parse_object(&bytes).map(|object| Self(Some(object)))
+        read_object(&bytes).map(OptionalBody)
     }
 }
 
-/// `application/json`, with or without parameters (SPEC.md: anything else is 415).
+/// `application/json`, with or without parameters (anything else is 415).
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
@@ -74,9 +75,9 @@ async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
         })
 }
 
-fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+fn read_object<T: RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(object)) => Ok(object),
+        Ok(Value::Object(object)) => T::from_object(object).map_err(ApiError::from),
         Ok(_) => Err(ApiError::Validation(
             "the body must be a JSON object".into(),
         )),
@@ -111,20 +112,14 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathIds<N> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::BadRequest("malformed path".into()))?;
-        let mut ids = [0; N];
-        let mut count = 0;
-        for (name, raw) in &params {
-            if count == N {
-                return Err(ApiError::Internal);
-            }
-            ids[count] = parse_id(name, raw)?;
-            count += 1;
-        }
-        if count == N {
-            Ok(Self(ids))
-        } else {
-            Err(ApiError::Internal)
-        }
+        let ids = params
+            .iter()
+            .map(|(name, raw)| parse_id(name, raw))
+            .collect::<Result<Vec<i64>, ApiError>>()?;
+        // A route whose placeholders do not match its handler is a bug, not a bad request.
+        <[i64; N]>::try_from(ids)
+            .map(Self)
+            .map_err(|_| ApiError::internal("the route and its handler disagree on path ids"))
     }
 }
 
@@ -163,6 +158,43 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 impl IfMatch {
     pub fn versions(&self) -> Option<&[i64]> {
         self.0.as_deref()
+    }
+}
+
+/// The versions an `If-None-Match` header names (RFC 9110, 13.1.2: weak comparison, so `W/"v3"`
+/// names version 3), or any version for `*`. A GET of one resource answers 304 when it names the
+/// current one.
+#[derive(Default)]
+pub struct IfNoneMatch {
+    any: bool,
+    versions: Vec<i64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut condition = Self::default();
+        for value in parts.headers.get_all(IF_NONE_MATCH) {
+            let value = value
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("If-None-Match: malformed header".into()))?;
+            for tag in value.split(',').map(str::trim) {
+                if tag == "*" {
+                    condition.any = true;
+                } else if let Some(version) = super::etag::parse(tag.trim_start_matches("W/")) {
+                    condition.versions.push(version);
+                }
+            }
+        }
+        Ok(condition)
+    }
+}
+
+impl IfNoneMatch {
+    /// Whether a resource at `version` is one the client already has.
+    pub fn matches(&self, version: i64) -> bool {
+        self.any || self.versions.contains(&version)
     }
 }
 

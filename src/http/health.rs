@@ -48,14 +48,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if !state.auth.is_ready() {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
             "the identity provider's signing keys are not loaded".into(),
         );
     }
     if !state.db.ping().await {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
             "the database does not answer".into(),
         );
     }

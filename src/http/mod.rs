@@ -8,21 +8,21 @@ mod etag;
 pub mod extract;
 pub mod health;
 pub mod movies;
-mod paging;
-pub mod validate;
+pub mod query;
 
 use std::any::Any;
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
-use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::http::{HeaderName, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any as AnyOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -36,7 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::Authenticator;
 use crate::config::HttpSettings;
-use crate::error::{ApiError, code_and_message, error_response};
+use crate::error::{ApiError, InternalDetail, default_message, error_response};
 use crate::storage::Database;
 
 /// What every handler can reach.
@@ -68,12 +68,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The API's routes and their OpenAPI document, built from the same annotated handlers.
 pub fn api() -> (Router<AppState>, OpenApiDocument) {
     use utoipa::OpenApi;
-    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(health::router())
         .merge(actors::router())
         .merge(movies::router())
         .merge(castings::router())
-        .split_for_parts()
+        .split_for_parts();
+    docs::finish(&mut openapi);
+    (router, openapi)
 }
 
 /// The whole application: routes, docs, the local identity provider's keys, and middleware.
@@ -86,8 +88,13 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
     with_middleware(app.fallback(not_found).with_state(state), settings)
 }
 
+/// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU
+/// per request and already shrink JSON several times.
+const COMPRESSION_LEVEL: CompressionLevel = CompressionLevel::Precise(4);
+
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
-/// secrets, CORS, the JSON error shape, the timeout, panic recovery and the body size limit.
+/// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
+/// panic recovery and the body size limit.
 pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
     let inner = ServiceBuilder::new()
         .layer(TimeoutLayer::with_status_code(
@@ -121,7 +128,13 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(cors(settings));
+        .layer(cors(settings))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(COMPRESSION_LEVEL),
+        );
     // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
     // them, then CORS, request ids and tracing, which see every response as the client will.
     app.layer(inner)
@@ -132,22 +145,18 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
 async fn local_jwks(State(state): State<AppState>) -> Response {
     match state.auth.local_jwks() {
         Some(jwks) => Json(jwks).into_response(),
-        None => ApiError::NotFound("no such resource or route".into()).into_response(),
+        None => not_found().await.into_response(),
     }
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such resource or route".into())
+    ApiError::NotFound(default_message(StatusCode::NOT_FOUND).into())
 }
 
 fn cors(settings: &HttpSettings) -> CorsLayer {
     let origins = match &settings.cors_origins {
         None => AllowOrigin::from(AnyOrigin),
-        Some(origins) => AllowOrigin::list(
-            origins
-                .iter()
-                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
-        ),
+        Some(origins) => AllowOrigin::list(origins.iter().cloned()),
     };
     CorsLayer::new()
         .allow_origin(origins)
@@ -164,9 +173,15 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
 
 /// Gives every error the API's JSON shape, whatever produced it (the router's 405, the body
 /// limit, the timeout): a response that is an error but not JSON gets the JSON body for its
-/// status, keeping its headers (such as `Allow`).
-async fn json_errors(response: Response) -> Response {
+/// status, keeping its headers (such as `Allow`). It is also the one place errors are logged: a
+/// server error with the detail its response carries, never shown to the client.
+async fn json_errors(mut response: Response) -> Response {
     let status = response.status();
+    if let Some(InternalDetail(detail)) = response.extensions_mut().remove::<InternalDetail>() {
+        tracing::error!(status = status.as_u16(), error = %detail, "request failed");
+    } else if status.is_server_error() {
+        tracing::warn!(status = status.as_u16(), "request not served");
+    }
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)
@@ -175,8 +190,7 @@ async fn json_errors(response: Response) -> Response {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let (code, message) = code_and_message(status);
-    let replacement = error_response(status, code, message.to_owned());
+    let replacement = error_response(status, default_message(status).to_owned());
     let (replacement_parts, body) = replacement.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
     for (name, value) in &replacement_parts.headers {
@@ -185,13 +199,12 @@ async fn json_errors(response: Response) -> Response {
     Response::from_parts(parts, body)
 }
 
-/// A panic answers 500 with a message that shows nothing of it; the panic itself is logged.
+/// A panic answers 500 with a message that shows nothing of it; what it said is logged.
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    tracing::error!(panic = %detail, "a handler panicked");
-    ApiError::Internal.into_response()
+    ApiError::internal(format!("a handler panicked: {detail}")).into_response()
 }

@@ -1,42 +1,75 @@
 //! `/movies`: list, read, create, change and delete movies.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Authorized, IfMatch, JsonObject, PathIds, can};
-use super::paging::{KeyType, ListQuery, SortColumn};
-use super::validate::{self, Body, TITLE_MAX};
+use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
+use super::query::{
+    CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
+};
 use super::{AppState, Deleted, etag};
 use crate::error::{ApiError, ErrorBody};
-use crate::storage::actors::search_key;
-use crate::storage::movies::{self, Movie, MovieChanges, MovieFilter, NewMovie};
-
-const SORT_COLUMNS: &[SortColumn] = &[
-    ("id", KeyType::Int),
-    ("title", KeyType::Text),
-    ("release_date", KeyType::Date),
-];
-const LIST_PARAMS: &[&str] = &[
-    "limit",
-    "cursor",
-    "sort",
-    "q",
-    "released_after",
-    "released_before",
-];
-const WRITABLE: &[&str] = &["title", "release_date"];
-/// The seed's clients call the title `movie`.
-const ALIASES: &[(&str, &str)] = &[("movie", "title")];
+use crate::model::{MovieChanges, NewMovie};
+use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_movies, create_movie))
         .routes(routes!(get_movie, patch_movie, delete_movie))
+}
+
+/// The query of `GET /movies`. Unknown and repeated parameters are refused.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MovieListQuery {
+    #[param(schema_with = Limit::schema)]
+    limit: Option<Param<Limit>>,
+    #[param(schema_with = CursorText::schema)]
+    cursor: Option<Param<CursorText>>,
+    #[param(schema_with = Sort::<MovieSort>::schema)]
+    sort: Option<Param<Sort<MovieSort>>>,
+    /// A case-insensitive substring of the title.
+    #[param(schema_with = SearchText::schema)]
+    q: Option<Param<SearchText>>,
+    /// The earliest release date listed (inclusive).
+    #[param(schema_with = NaiveDate::schema)]
+    released_after: Option<Param<NaiveDate>>,
+    /// The latest release date listed (inclusive).
+    #[param(schema_with = NaiveDate::schema)]
+    released_before: Option<Param<NaiveDate>>,
+}
+
+impl MovieListQuery {
+    pub fn filter(&self) -> Result<MovieFilter, ApiError> {
+        let filter = MovieFilter {
+            title_contains: self.q.as_ref().and_then(|q| q.0.key()),
+            released_after: self.released_after.as_ref().map(|date| date.0),
+            released_before: self.released_before.as_ref().map(|date| date.0),
+        };
+        if let (Some(after), Some(before)) = (filter.released_after, filter.released_before)
+            && after > before
+        {
+            return Err(ApiError::BadRequest(
+                "released_after: must not be later than released_before".into(),
+            ));
+        }
+        Ok(filter)
+    }
+
+    pub fn paging(&self) -> Paging<'_, MovieSort> {
+        Paging {
+            limit: self.limit.as_ref(),
+            cursor: self.cursor.as_ref(),
+            sort: self.sort.as_ref().map(|sort| sort.0),
+        }
+    }
 }
 
 /// A page of movies.
@@ -64,27 +97,6 @@ pub struct MovieCreated {
     movie: Movie,
 }
 
-/// A new movie. `movie` is accepted as another name for `title`, and `release_date` as the
-/// integer `YYYYMMDD`. No other fields are accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateMovie {
-    #[schema(min_length = 1, max_length = 300, example = "The Casting Couch")]
-    pub title: String,
-    #[schema(value_type = String, format = Date, example = "2020-10-10")]
-    pub release_date: chrono::NaiveDate,
-}
-
-/// Changes to a movie: at least one field; `null` is refused. No other fields are accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchMovie {
-    #[schema(min_length = 1, max_length = 300)]
-    pub title: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
-    pub release_date: Option<chrono::NaiveDate>,
-}
-
 /// Answers a movie with its ETag; casting answers this way too.
 pub fn movie_response(movie: Movie) -> Response {
     etag::tagged(
@@ -100,14 +112,7 @@ pub fn movie_response(movie: Movie) -> Response {
 #[utoipa::path(
     get, path = "/movies", tag = "movies",
     security(("bearer" = ["get:movies"])),
-    params(
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size (default 20)."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
-        ("sort" = Option<String>, Query, pattern = "^-?(id|title|release_date)$", description = "`id` (default), `title` or `release_date`; a leading `-` sorts descending; ties are broken by id in the same direction."),
-        ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive substring of the title."),
-        ("released_after" = Option<String>, Query, format = Date, description = "Inclusive."),
-        ("released_before" = Option<String>, Query, format = Date, description = "Inclusive."),
-    ),
+    params(MovieListQuery),
     responses(
         (status = 200, body = MoviePage),
         (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, or a cursor of another sort or filter."),
@@ -117,32 +122,14 @@ pub fn movie_response(movie: Movie) -> Response {
 async fn list_movies(
     _: Authorized<can::GetMovies>,
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    Query(query): Query<MovieListQuery>,
 ) -> Result<Json<MoviePage>, ApiError> {
-    let query = ListQuery::parse(query.as_deref(), LIST_PARAMS)?;
-    let filter = MovieFilter {
-        title_contains: query.text("q")?,
-        released_after: query.date("released_after")?,
-        released_before: query.date("released_before")?,
-    };
-    if let (Some(after), Some(before)) = (filter.released_after, filter.released_before)
-        && after > before
-    {
-        return Err(ApiError::BadRequest(
-            "released_after: must not be later than released_before".into(),
-        ));
-    }
-    let filters = format!(
-        "{:?}|{:?}|{:?}",
-        filter.title_contains.as_deref().map(search_key),
-        filter.released_after,
-        filter.released_before
-    );
-    let keyset = query.keyset(SORT_COLUMNS, &filters)?;
-    let page = movies::list(&state.db, &filter, &keyset).await?;
+    let filter = query.filter()?;
+    let request = PageRequest::new(query.paging(), &filter)?;
+    let page = movies::list(&state.db, &filter, &request.keyset).await?;
     Ok(Json(MoviePage {
         success: true,
-        next_cursor: query.next_cursor(page.next, &filters),
+        next_cursor: request.next_cursor(page.next),
         movies: page.items,
     }))
 }
@@ -151,9 +138,10 @@ async fn list_movies(
 #[utoipa::path(
     get, path = "/movies/{id}", tag = "movies",
     security(("bearer" = ["get:movies"])),
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1), ("If-None-Match" = Option<String>, Header, description = "Answer 304 without a body if the ETag is one of these.")),
     responses(
         (status = 200, body = MovieResponse, headers(("ETag" = String))),
+        (status = 304, description = "The client's copy is current.", headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
     )
@@ -162,16 +150,23 @@ async fn get_movie(
     _: Authorized<can::GetMovies>,
     State(state): State<AppState>,
     path: PathIds<1>,
+    condition: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    Ok(movie_response(movies::get(&state.db, id).await?))
+    let movie = movies::get(&state.db, id).await?;
+    Ok(etag::conditional(&condition, movie.version, || {
+        MovieResponse {
+            success: true,
+            movie,
+        }
+    }))
 }
 
 /// Add a movie.
 #[utoipa::path(
     post, path = "/movies", tag = "movies",
     security(("bearer" = ["post:movie"])),
-    request_body = CreateMovie,
+    request_body = NewMovie,
     responses(
         (status = 200, body = MovieCreated, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -182,19 +177,8 @@ async fn get_movie(
 async fn create_movie(
     _: Authorized<can::PostMovie>,
     State(state): State<AppState>,
-    JsonObject(object): JsonObject,
+    Body(new_movie): Body<NewMovie>,
 ) -> Result<Response, ApiError> {
-    let mut body = Body::new(object, WRITABLE, ALIASES);
-    let title = body.required("title", validate::text(TITLE_MAX));
-    let release_date = body.required("release_date", validate::release_date);
-    let new_movie = body.finish(
-        title
-            .zip(release_date)
-            .map(|(title, release_date)| NewMovie {
-                title,
-                release_date,
-            }),
-    )?;
     let movie = movies::create(&state.db, &new_movie).await?;
     Ok(etag::tagged(
         movie.version,
@@ -211,7 +195,7 @@ async fn create_movie(
     patch, path = "/movies/{id}", tag = "movies",
     security(("bearer" = ["patch:movie"])),
     params(("id" = i64, Path, minimum = 1), ("If-Match" = Option<String>, Header, description = "Change only if the ETag still matches.")),
-    request_body = PatchMovie,
+    request_body = MovieChanges,
     responses(
         (status = 200, body = MovieResponse, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -224,15 +208,9 @@ async fn patch_movie(
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
-    JsonObject(object): JsonObject,
+    Body(changes): Body<MovieChanges>,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let mut body = Body::changes(object, WRITABLE, ALIASES);
-    let changes = MovieChanges {
-        title: body.optional("title", validate::text(TITLE_MAX)),
-        release_date: body.optional("release_date", validate::release_date),
-    };
-    let changes = body.finish(Some(changes))?;
     Ok(movie_response(
         movies::update(&state.db, id, &changes, if_match.versions()).await?,
     ))

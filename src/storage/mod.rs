@@ -18,15 +18,28 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use sql::{Keyset, Page, Value};
+pub use sql::{KeyType, Keyset, Page, SortKey, Value};
 
 /// Runs the same code on whichever pool the service uses: the body is compiled once per backend,
-/// so one query text serves both without a driver that hides their differences.
+/// so one query text serves both without a driver that hides their differences. The second form
+/// also names the backend's [`Dialect`], for the few places where their SQL differs.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::storage::Database::Sqlite($pool) => $body,
             $crate::storage::Database::Postgres($pool) => $body,
+        }
+    };
+    ($db:expr, $pool:ident, $dialect:ident => $body:expr) => {
+        match $db {
+            $crate::storage::Database::Sqlite($pool) => {
+                let $dialect = &$crate::storage::Dialect::SQLITE;
+                $body
+            }
+            $crate::storage::Database::Postgres($pool) => {
+                let $dialect = &$crate::storage::Dialect::POSTGRES;
+                $body
+            }
         }
     };
 }
@@ -165,7 +178,7 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// The two kinds of resource, for the statements they share.
+/// The two kinds of resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Actor,
@@ -180,87 +193,68 @@ impl Kind {
         }
     }
 
-    fn table(self) -> &'static str {
+    pub(crate) fn exists_query(self) -> &'static str {
         match self {
-            Self::Actor => "actors",
-            Self::Movie => "movies",
-        }
-    }
-
-    /// Bumps the version of the other side of this row's castings: their representation lists it.
-    fn bump_related(self) -> &'static str {
-        match self {
-            Self::Actor => {
-                "UPDATE movies SET version = version + 1 \
-                 WHERE id IN (SELECT movie_id FROM castings WHERE actor_id = $1)"
-            }
-            Self::Movie => {
-                "UPDATE actors SET version = version + 1 \
-                 WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)"
-            }
+            Self::Actor => "SELECT 1 FROM actors WHERE id = $1",
+            Self::Movie => "SELECT 1 FROM movies WHERE id = $1",
         }
     }
 }
 
-pub async fn exists(db: &Database, kind: Kind, id: i64) -> StorageResult<bool> {
-    let query = format!("SELECT 1 FROM {} WHERE id = $1", kind.table());
-    let found = on_pool!(db, pool => {
-        sqlx::query(&query).bind(id).fetch_optional(pool).await?.is_some()
-    });
-    Ok(found)
+/// Why a conditional write touched no row, asked on the connection that tried it: the row is
+/// gone, or its version moved on.
+macro_rules! missed {
+    ($executor:expr, $kind:expr, $id:expr) => {
+        match sqlx::query($kind.exists_query())
+            .bind($id)
+            .fetch_optional($executor)
+            .await
+        {
+            Ok(Some(_)) => $crate::storage::StorageError::VersionMismatch($kind.name()),
+            Ok(None) => $crate::storage::StorageError::NotFound($kind.name(), $id),
+            Err(error) => error.into(),
+        }
+    };
+}
+pub(crate) use missed;
+
+/// Where the two databases' SQL differs.
+pub struct Dialect {
+    /// Starts a transaction that writes. SQLite's `IMMEDIATE` takes the write lock at once, so
+    /// that a transaction never has to upgrade a read lock (which can fail) and every read in it
+    /// sees the latest data.
+    pub begin_write: &'static str,
+    /// Appended to a `SELECT` that locks the rows it reads until the transaction ends; SQLite's
+    /// write lock already covers the whole database.
+    pub for_update: &'static str,
+    sqlite: bool,
 }
 
-/// Why a conditional write touched no row: the row is gone, or its version moved on.
-async fn missed(db: &Database, kind: Kind, id: i64) -> StorageError {
-    match exists(db, kind, id).await {
-        Ok(true) => StorageError::VersionMismatch(kind.name()),
-        Ok(false) => StorageError::NotFound(kind.name(), id),
-        Err(error) => error,
+impl Dialect {
+    pub const SQLITE: Dialect = Dialect {
+        begin_write: "BEGIN IMMEDIATE",
+        for_update: "",
+        sqlite: true,
+    };
+    pub const POSTGRES: Dialect = Dialect {
+        begin_write: "BEGIN",
+        for_update: " FOR UPDATE",
+        sqlite: false,
+    };
+
+    /// A JSON array (as the database's JSON type) with one object per row of `from`, built from
+    /// `fields` (`'key', expression, ...`) in `order`; `[]` when there are no rows.
+    pub fn json_rows(&self, fields: &str, from: &str, order: &str) -> String {
+        if self.sqlite {
+            format!("(SELECT json_group_array(json_object({fields}) ORDER BY {order}) FROM {from})")
+        } else {
+            format!(
+                "(SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY {order}), '[]'::json) FROM {from})"
+            )
+        }
     }
 }
 
-/// Deletes a row and (by cascade) its castings, in one transaction with the version bump of the
-/// rows on the other side of those castings, which are otherwise untouched.
-///
-/// Every transaction that writes both tables locks movie rows before actor rows (casting does
-/// too), so two of them can never wait on each other in PostgreSQL.
-#[tracing::instrument(level = "debug", skip(db))]
-async fn delete_row(
-    db: &Database,
-    kind: Kind,
-    id: i64,
-    if_match: Option<&[i64]>,
-) -> StorageResult<()> {
-    // Locks the row, and checks that it exists at the version the client expects.
-    let mut claim = Sql::new("UPDATE ");
-    claim
-        .push(kind.table())
-        .push(" SET version = version + 1 WHERE id = ")
-        .bind(Value::Int(id));
-    if let Some(versions) = if_match {
-        claim.push(" AND version IN ").bind_list(versions);
-    }
-    let delete = format!("DELETE FROM {} WHERE id = $1", kind.table());
-    let claimed = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        if kind == Kind::Actor {
-            sqlx::query(kind.bump_related()).bind(id).execute(&mut *tx).await?;
-        }
-        let claimed = bind_args!(sqlx::query(&claim.text), claim.args)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if claimed > 0 {
-            if kind == Kind::Movie {
-                sqlx::query(kind.bump_related()).bind(id).execute(&mut *tx).await?;
-            }
-            sqlx::query(&delete).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
-        }
-        claimed
-    });
-    if claimed == 0 {
-        return Err(missed(db, kind, id).await);
-    }
-    Ok(())
-}
+/// How many times a write that lost a race to another (and so must lock in order again) is
+/// tried before the request is answered 503.
+const WRITE_ATTEMPTS: usize = 5;

@@ -1,28 +1,25 @@
-//! Movies: their rows, and each movie's cast.
-
-use std::collections::HashMap;
+//! Movies: their rows, and each movie's cast. Every read is one statement, so a body and its ETag
+//! always come from one moment.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::actors::search_key;
 use super::{
-    Database, Keyset, Kind, Page, Sql, StorageError, StorageResult, Value, bind_args,
-    like_contains, on_pool,
+    Database, Dialect, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult,
+    Value, bind_args, like_contains, missed, on_pool,
 };
-
-const COLUMNS: &str = "id, title, release_date, version, created_at, updated_at";
+use crate::model::{Field, MovieChanges, Name, NewMovie, ReleaseDate, Title};
 
 /// A movie, with its cast.
 #[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
 pub struct Movie {
     pub id: i64,
-    /// 1 to 300 characters.
+    #[schema(schema_with = Title::schema)]
     pub title: String,
-    /// A calendar date, years 1800 to 9999.
-    #[schema(value_type = String, format = Date, example = "2020-10-10")]
+    #[schema(schema_with = ReleaseDate::schema)]
     #[serde(serialize_with = "super::json::date")]
     pub release_date: NaiveDate,
     #[serde(serialize_with = "super::json::timestamp")]
@@ -30,44 +27,94 @@ pub struct Movie {
     #[serde(serialize_with = "super::json::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// The actors cast in this movie, in the order they were cast.
-    #[sqlx(skip)]
+    #[sqlx(json)]
     pub cast: Vec<CastMember>,
-    /// Bumped on every change, the cast's included; the ETag.
+    /// Bumped on every change to this representation, the cast's included; the ETag.
     #[serde(skip)]
     pub version: i64,
 }
 
 /// An actor in a movie's cast.
-#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CastMember {
-    #[serde(skip)]
-    pub movie_id: i64,
     /// The actor's id.
     pub id: i64,
+    #[schema(schema_with = Name::schema)]
     pub name: String,
     /// The part the actor plays, if recorded.
     pub character: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewMovie {
-    pub title: String,
-    pub release_date: NaiveDate,
-}
-
-/// The fields a PATCH changes; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct MovieChanges {
-    pub title: Option<String>,
-    pub release_date: Option<NaiveDate>,
-}
-
-/// What a list keeps; the title filter is case-insensitive, dates are inclusive.
-#[derive(Debug, Clone, Default)]
+/// What a list keeps; the title filter is case-insensitive, dates are inclusive. It is also what
+/// a cursor is bound to, so every field counts.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct MovieFilter {
+    /// A case-folded substring of the title ([`search_key`]).
     pub title_contains: Option<String>,
     pub released_after: Option<NaiveDate>,
     pub released_before: Option<NaiveDate>,
+}
+
+/// The columns a movie list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovieSort {
+    Id,
+    Title,
+    ReleaseDate,
+}
+
+impl SortKey for MovieSort {
+    const ALL: &'static [Self] = &[Self::Id, Self::Title, Self::ReleaseDate];
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Title => "title",
+            Self::ReleaseDate => "release_date",
+        }
+    }
+
+    fn key_type(self) -> KeyType {
+        match self {
+            Self::Id => KeyType::Int,
+            Self::Title => KeyType::Text,
+            Self::ReleaseDate => KeyType::Date,
+        }
+    }
+}
+
+impl MovieSort {
+    fn value(self, movie: &Movie) -> Value {
+        match self {
+            Self::Id => Value::Int(movie.id),
+            Self::Title => Value::Text(movie.title.clone()),
+            Self::ReleaseDate => Value::Date(movie.release_date),
+        }
+    }
+}
+
+/// The columns of a whole movie, with its cast, from the row of `movies` named `table`.
+fn columns(dialect: &Dialect, table: &str) -> String {
+    let cast = dialect.json_rows(
+        "'id', a.id, 'name', a.name, 'character', c.character",
+        &format!("castings c JOIN actors a ON a.id = c.actor_id WHERE c.movie_id = {table}.id"),
+        "c.created_at, a.id",
+    );
+    format!(
+        "{table}.id, {table}.title, {table}.release_date, {table}.version, \
+         {table}.created_at, {table}.updated_at, {cast} AS cast"
+    )
+}
+
+/// `SELECT` of whole movies (alias `m`).
+pub(super) fn select(dialect: &Dialect) -> String {
+    format!("SELECT {} FROM movies m", columns(dialect, "m"))
+}
+
+/// What an `UPDATE movies` or `INSERT INTO movies` answers: the whole movie. Both databases name
+/// the written row by its table's own name here.
+fn returning(dialect: &Dialect) -> String {
+    format!(" RETURNING {}", columns(dialect, "movies"))
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
@@ -76,14 +123,15 @@ pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
     let mut sql = Sql::new(
         "INSERT INTO movies (title, title_key, release_date, created_at, updated_at) VALUES (",
     );
-    sql.bind(Value::Text(movie.title.clone())).push(", ");
-    sql.bind(Value::Text(search_key(&movie.title))).push(", ");
-    sql.bind(Value::Date(movie.release_date)).push(", ");
+    sql.bind(Value::Text(movie.title.as_str().to_owned()))
+        .push(", ");
+    sql.bind(Value::Text(search_key(movie.title.as_str())))
+        .push(", ");
+    sql.bind(Value::Date(movie.release_date.date())).push(", ");
     sql.bind(Value::Time(now)).push(", ");
-    sql.bind(Value::Time(now))
-        .push(") RETURNING ")
-        .push(COLUMNS);
-    let movie = on_pool!(db, pool => {
+    sql.bind(Value::Time(now)).push(")");
+    let movie = on_pool!(db, pool, dialect => {
+        sql.push(&returning(dialect));
         bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args).fetch_one(pool).await?
     });
     Ok(movie)
@@ -91,26 +139,24 @@ pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
-    let query = format!("SELECT {COLUMNS} FROM movies WHERE id = $1");
-    let movie = on_pool!(db, pool => {
+    let movie = on_pool!(db, pool, dialect => {
+        let query = format!("{} WHERE m.id = $1", select(dialect));
         sqlx::query_as::<_, Movie>(&query).bind(id).fetch_optional(pool).await?
     });
-    let mut movie = movie.ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
-    movie.cast = cast_of(db, &[id]).await?;
-    Ok(movie)
+    movie.ok_or(StorageError::NotFound(Kind::Movie.name(), id))
 }
 
+/// One page of movies, with their casts, in one statement (see [`super::actors::list`]).
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &MovieFilter,
-    keyset: &Keyset,
+    keyset: &Keyset<MovieSort>,
 ) -> StorageResult<Page<Movie>> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM movies");
+    let mut sql = Sql::new("SELECT id FROM movies");
     if let Some(needle) = &filter.title_contains {
         sql.and().push("title_key LIKE ");
-        sql.bind(Value::Text(like_contains(&search_key(needle))))
+        sql.bind(Value::Text(like_contains(needle)))
             .push(" ESCAPE '\\'");
     }
     if let Some(after) = filter.released_after {
@@ -120,25 +166,24 @@ pub async fn list(
         sql.and().push("release_date <= ").bind(Value::Date(before));
     }
     keyset.finish(&mut sql);
-    let rows = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args).fetch_all(pool).await?
+    let rows = on_pool!(db, pool, dialect => {
+        let query = format!(
+            "{} WHERE m.id IN ({}) ORDER BY {}",
+            select(dialect),
+            sql.text,
+            keyset.order_by("m.")
+        );
+        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(pool).await?
     });
-    let mut page = Page::from_rows(rows, keyset, |movie| {
-        (sort_value(movie, keyset.column), movie.id)
-    });
-    attach_cast(db, &mut page.items).await?;
-    Ok(page)
+    Ok(Page::from_rows(rows, keyset, |movie| {
+        (keyset.sort.value(movie), movie.id)
+    }))
 }
 
-fn sort_value(movie: &Movie, column: &str) -> Value {
-    match column {
-        "title" => Value::Text(movie.title.clone()),
-        "release_date" => Value::Date(movie.release_date),
-        _ => Value::Int(movie.id),
-    }
-}
-
-/// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept.
+/// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept. The
+/// actors cast in the movie list its title and release date, so their versions are bumped in
+/// the same transaction, after the movie's row is locked (movies before actors, always): no
+/// casting of this movie can come or go meanwhile.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn update(
     db: &Database,
@@ -149,58 +194,70 @@ pub async fn update(
     let mut sql = Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
     sql.bind(Value::Time(super::now()));
     if let Some(title) = &changes.title {
-        sql.push(", title = ").bind(Value::Text(title.clone()));
+        sql.push(", title = ")
+            .bind(Value::Text(title.as_str().to_owned()));
         sql.push(", title_key = ")
-            .bind(Value::Text(search_key(title)));
+            .bind(Value::Text(search_key(title.as_str())));
     }
     if let Some(release_date) = changes.release_date {
         sql.push(", release_date = ")
-            .bind(Value::Date(release_date));
+            .bind(Value::Date(release_date.date()));
     }
     sql.push(" WHERE id = ").bind(Value::Int(id));
     if let Some(versions) = if_match {
         sql.push(" AND version IN ").bind_list(versions);
     }
-    sql.push(" RETURNING ").push(COLUMNS);
-    let updated = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args).fetch_optional(pool).await?
-    });
-    let Some(mut movie) = updated else {
-        return Err(super::missed(db, Kind::Movie, id).await);
-    };
-    movie.cast = cast_of(db, &[id]).await?;
-    Ok(movie)
+    on_pool!(db, pool, dialect => {
+        sql.push(&returning(dialect));
+        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let updated = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(movie) = updated else {
+            return Err(missed!(&mut *tx, Kind::Movie, id));
+        };
+        sqlx::query(
+            "UPDATE actors SET version = version + 1 \
+             WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(movie)
+    })
 }
 
+/// Deletes a movie and (by cascade) its castings, with the version bump of the actors cast in
+/// it: the movie's row is locked first, so its cast cannot change meanwhile.
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn delete(db: &Database, id: i64, if_match: Option<&[i64]>) -> StorageResult<()> {
-    super::delete_row(db, Kind::Movie, id, if_match).await
-}
-
-/// The casts of several movies in one query.
-async fn cast_of(db: &Database, movie_ids: &[i64]) -> StorageResult<Vec<CastMember>> {
-    let mut sql = Sql::new(
-        "SELECT c.movie_id, a.id, a.name, c.character \
-         FROM castings c JOIN actors a ON a.id = c.actor_id WHERE c.movie_id IN ",
-    );
-    sql.bind_list(movie_ids)
-        .push(" ORDER BY c.movie_id, c.created_at, a.id");
-    let cast = on_pool!(db, pool => {
-        bind_args!(sqlx::query_as::<_, CastMember>(&sql.text), sql.args).fetch_all(pool).await?
-    });
-    Ok(cast)
-}
-
-async fn attach_cast(db: &Database, movies: &mut [Movie]) -> StorageResult<()> {
-    if movies.is_empty() {
-        return Ok(());
+    let mut claim = Sql::new("UPDATE movies SET version = version + 1 WHERE id = ");
+    claim.bind(Value::Int(id));
+    if let Some(versions) = if_match {
+        claim.push(" AND version IN ").bind_list(versions);
     }
-    let ids: Vec<i64> = movies.iter().map(|movie| movie.id).collect();
-    let mut by_movie: HashMap<i64, Vec<CastMember>> = HashMap::new();
-    for member in cast_of(db, &ids).await? {
-        by_movie.entry(member.movie_id).or_default().push(member);
-    }
-    for movie in movies {
-        movie.cast = by_movie.remove(&movie.id).unwrap_or_default();
-    }
-    Ok(())
+    on_pool!(db, pool, dialect => {
+        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let claimed = bind_args!(sqlx::query(&claim.text), claim.args)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            return Err(missed!(&mut *tx, Kind::Movie, id));
+        }
+        sqlx::query(
+            "UPDATE actors SET version = version + 1 \
+             WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM movies WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
 }

@@ -1,11 +1,10 @@
 //! `movie-manager seed --demo`: a small, realistic catalogue to explore the API and the web app
 //! with. It goes through the same storage functions as the API, so it obeys the same rules.
 
-use chrono::NaiveDate;
+use serde_json::{Value, json};
 
-use super::actors::{self, NewActor};
-use super::movies::{self, NewMovie};
-use super::{Database, StorageResult, castings, on_pool};
+use super::{Database, actors, castings, movies, on_pool};
+use crate::model::{Character, Field, NewActor, NewMovie, RequestBody};
 
 const ACTORS: &[(&str, i32, &str)] = &[
     ("Amara Okafor", 34, "female"),
@@ -96,7 +95,7 @@ const CHARACTERS: &[&str] = &[
 const CAST_SIZE: usize = 4;
 
 /// Adds the demo catalogue unless the database already holds actors or movies.
-pub async fn demo(db: &Database) -> StorageResult<String> {
+pub async fn demo(db: &Database) -> anyhow::Result<String> {
     let existing: i64 = on_pool!(db, pool => {
         sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM actors) + (SELECT COUNT(*) FROM movies)")
             .fetch_one(pool)
@@ -109,25 +108,19 @@ pub async fn demo(db: &Database) -> StorageResult<String> {
     }
     let mut actor_ids = Vec::with_capacity(ACTORS.len());
     for (name, age, gender) in ACTORS {
-        let actor = NewActor {
-            name: (*name).to_owned(),
-            age: *age,
-            gender: (*gender).to_owned(),
-        };
+        let actor: NewActor = body(json!({"name": name, "age": age, "gender": gender}))?;
         actor_ids.push(actors::create(db, &actor).await?.id);
     }
     let mut castings_added = 0;
     for (index, (title, date)) in MOVIES.iter().enumerate() {
-        let movie = NewMovie {
-            title: (*title).to_owned(),
-            release_date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or_default(),
-        };
+        let movie: NewMovie = body(json!({"title": title, "release_date": date}))?;
         let movie_id = movies::create(db, &movie).await?.id;
         for slot in 0..CAST_SIZE {
             // A spread that gives every actor a few movies and every movie a mixed cast.
             let actor_id = actor_ids[(index * 5 + slot * 7) % actor_ids.len()];
             let character = CHARACTERS[(index + slot * 3) % CHARACTERS.len()];
-            castings::cast(db, movie_id, actor_id, Some(character.to_owned()), None).await?;
+            let character = Character::parse(&json!(character)).map_err(anyhow::Error::msg)?;
+            castings::cast(db, movie_id, actor_id, character, None).await?;
             castings_added += 1;
         }
     }
@@ -136,4 +129,12 @@ pub async fn demo(db: &Database) -> StorageResult<String> {
         ACTORS.len(),
         MOVIES.len()
     ))
+}
+
+/// A request body from JSON, through the same rules as the API's.
+fn body<T: RequestBody>(value: Value) -> anyhow::Result<T> {
+    match value {
+        Value::Object(object) => Ok(T::from_object(object)?),
+        other => anyhow::bail!("not a JSON object: {other}"),
+    }
 }

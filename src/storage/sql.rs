@@ -66,35 +66,49 @@ impl Sql {
     }
 }
 
+/// How a sortable column's values are written in a cursor, and read back from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    Int,
+    Text,
+    Date,
+}
+
+/// A column a list can be sorted by.
+pub trait SortKey: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// Every sortable column, the default (`id`) first.
+    const ALL: &'static [Self];
+    /// Its name in `sort=`, which is also its column.
+    fn column(self) -> &'static str;
+    fn key_type(self) -> KeyType;
+}
+
 /// One page of a list in keyset order: rows after the cursor's `(sort value, id)`, ties broken by
 /// id in the same direction, so every page is an index range scan however deep it is.
 #[derive(Debug, Clone)]
-pub struct Keyset {
-    pub column: &'static str,
+pub struct Keyset<K> {
+    pub sort: K,
     pub descending: bool,
     pub after: Option<(Value, i64)>,
     pub limit: u32,
 }
 
-impl Keyset {
-    /// Appends the cursor condition (if any), the order and the limit; one extra row is fetched
-    /// to learn whether another page follows.
+impl<K: SortKey> Keyset<K> {
+    /// Appends the cursor condition (if any), the order and the limit to a query of one table;
+    /// one extra row is fetched to learn whether another page follows.
     pub fn finish(&self, sql: &mut Sql) {
-        let (compare, direction) = if self.descending {
-            ("<", "DESC")
-        } else {
-            (">", "ASC")
-        };
+        let column = self.sort.column();
+        let compare = if self.descending { "<" } else { ">" };
         if let Some((value, id)) = &self.after {
             sql.and();
-            if self.column == "id" {
+            if column == "id" {
                 sql.push("id ")
                     .push(compare)
                     .push(" ")
                     .bind(Value::Int(*id));
             } else {
                 sql.push("(")
-                    .push(self.column)
+                    .push(column)
                     .push(", id) ")
                     .push(compare)
                     .push(" (");
@@ -104,12 +118,20 @@ impl Keyset {
                     .push(")");
             }
         }
-        sql.push(" ORDER BY ");
-        if self.column != "id" {
-            sql.push(self.column).push(" ").push(direction).push(", ");
-        }
-        sql.push("id ").push(direction).push(" LIMIT ");
+        sql.push(" ORDER BY ").push(&self.order_by(""));
+        sql.push(" LIMIT ");
         sql.bind(Value::Int(i64::from(self.limit) + 1));
+    }
+
+    /// The `ORDER BY` terms, with columns qualified by `table` (e.g. `"a."`).
+    pub fn order_by(&self, table: &str) -> String {
+        let column = self.sort.column();
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        if column == "id" {
+            format!("{table}id {direction}")
+        } else {
+            format!("{table}{column} {direction}, {table}id {direction}")
+        }
     }
 }
 
@@ -122,9 +144,9 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Trims the extra row fetched by [`Keyset::finish`] and remembers where the next page starts.
-    pub fn from_rows(
+    pub fn from_rows<K>(
         mut rows: Vec<T>,
-        keyset: &Keyset,
+        keyset: &Keyset<K>,
         key_of: impl Fn(&T) -> (Value, i64),
     ) -> Self {
         let limit = keyset.limit as usize;

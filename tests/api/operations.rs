@@ -20,6 +20,32 @@ use tokio::sync::watch;
 use crate::helpers::database::postgres_admin_url;
 use crate::helpers::{AUDIENCE, Backend, Caller, JwksServer, TestApp, backend_tests};
 
+/// Checks that a text field's pattern is the server's rule: outer whitespace trimmed, then 1 to
+/// `max` characters without control characters.
+#[track_caller]
+fn assert_text_rule(schema: &Value, max: usize) {
+    assert_eq!(schema["type"], json!("string"), "{schema}");
+    let pattern = regex::Regex::new(schema["pattern"].as_str().expect("a pattern")).unwrap();
+    let longest = "é".repeat(max);
+    let cases = [
+        (longest.clone(), true),
+        (format!("  {longest}\t"), true),
+        (format!("{longest}x"), false),
+        ("x".to_owned(), true),
+        (String::new(), false),
+        ("   ".to_owned(), false),
+        ("a\u{0}b".to_owned(), false),
+        ("a\nb".to_owned(), false),
+    ];
+    for (text, accepted) in cases {
+        assert_eq!(
+            pattern.is_match(&text),
+            accepted,
+            "{text:?} against {schema}"
+        );
+    }
+}
+
 /// `scenario!(name)`: runs `async fn name(backend: Backend)` as `name::on_sqlite` and
 /// `name::on_postgres`, for tests that need their own settings or that consume the app.
 macro_rules! on_both_backends {
@@ -228,46 +254,61 @@ backend_tests! {
         }
     }
 
-    async fn the_openapi_document_carries_the_validation_limits(app) {
+    async fn the_openapi_document_states_the_rules_the_server_enforces(app) {
         let document = app.get(Caller::Anonymous, "/openapi.json").await.body;
 
         let create_actor = request_schema(&document, "post", "/actors");
         assert_eq!(create_actor["additionalProperties"], json!(false), "{create_actor}");
         let properties = &create_actor["properties"];
-        assert_eq!(properties["name"]["maxLength"], json!(200), "{create_actor}");
-        assert_eq!(properties["name"]["minLength"], json!(1), "{create_actor}");
+        assert_text_rule(&properties["name"], 200);
+        assert_text_rule(&properties["gender"], 50);
+        assert_eq!(properties["age"]["type"], json!("integer"), "{create_actor}");
         assert_eq!(properties["age"]["minimum"], json!(0), "{create_actor}");
         assert_eq!(properties["age"]["maximum"], json!(150), "{create_actor}");
-        assert_eq!(properties["gender"]["maxLength"], json!(50), "{create_actor}");
-        let required = create_actor["required"].to_string();
-        for field in ["name", "age", "gender"] {
-            assert!(required.contains(field), "{field} is required: {required}");
-        }
+        assert_eq!(create_actor["required"], json!(["name", "age", "gender"]));
 
         let patch_actor = request_schema(&document, "patch", "/actors/{id}");
         assert_eq!(patch_actor["additionalProperties"], json!(false), "{patch_actor}");
-        assert_eq!(patch_actor["properties"]["name"]["maxLength"], json!(200), "{patch_actor}");
+        assert_eq!(patch_actor["minProperties"], json!(1), "{patch_actor}");
+        assert_eq!(patch_actor["required"], Value::Null, "{patch_actor}");
+        for field in ["name", "age", "gender"] {
+            let kind = &patch_actor["properties"][field]["type"];
+            assert!(kind.is_string(), "{field} is not nullable: {kind}");
+        }
 
         let create_movie = request_schema(&document, "post", "/movies");
         assert_eq!(create_movie["additionalProperties"], json!(false), "{create_movie}");
-        assert_eq!(create_movie["properties"]["title"]["maxLength"], json!(300), "{create_movie}");
+        assert_text_rule(&create_movie["properties"]["title"], 300);
+        let date = &create_movie["properties"]["release_date"];
+        assert_eq!(date["format"], json!("date"), "{date}");
+        let years = regex::Regex::new(date["pattern"].as_str().expect("a date pattern")).unwrap();
+        for (text, accepted) in [("1800-01-01", true), ("9999-12-31", true), ("1799-12-31", false), ("0848-08-21", false)] {
+            assert_eq!(years.is_match(text), accepted, "{text}");
+        }
 
+        let casting_put = &document["paths"]["/movies/{id}/actors/{actor_id}"]["put"];
+        assert_eq!(casting_put["requestBody"]["required"], json!(false), "the body is optional");
         let casting = request_schema(&document, "put", "/movies/{id}/actors/{actor_id}");
+        assert_eq!(casting["type"], json!("object"), "a present body is an object, not null");
         assert_eq!(casting["additionalProperties"], json!(false), "{casting}");
-        assert_eq!(casting["properties"]["character"]["maxLength"], json!(200), "{casting}");
+        assert_eq!(casting["properties"]["character"]["type"], json!(["string", "null"]));
 
         let parameters = document["paths"]["/actors"]["get"]["parameters"]
             .as_array()
             .expect("list parameters");
-        let limit = parameters
-            .iter()
-            .find(|parameter| parameter["name"] == json!("limit"))
-            .expect("a limit parameter");
-        assert_eq!(limit["schema"]["minimum"], json!(1), "{limit}");
-        assert_eq!(limit["schema"]["maximum"], json!(100), "{limit}");
-        let names: Vec<&str> = parameters.iter().filter_map(|parameter| parameter["name"].as_str()).collect();
-        for name in ["limit", "cursor", "sort", "q", "gender", "min_age", "max_age"] {
-            assert!(names.contains(&name), "GET /actors documents {name}: {names:?}");
+        let parameter = |name: &str| {
+            parameters
+                .iter()
+                .find(|parameter| parameter["name"] == json!(name))
+                .unwrap_or_else(|| panic!("GET /actors documents {name}"))["schema"]
+                .clone()
+        };
+        assert_eq!(parameter("limit")["minimum"], json!(1));
+        assert_eq!(parameter("limit")["maximum"], json!(100));
+        assert_eq!(parameter("sort")["enum"], json!(["id", "-id", "name", "-name", "age", "-age"]));
+        assert_eq!(parameter("min_age")["maximum"], json!(150));
+        for name in ["cursor", "q", "gender", "max_age"] {
+            parameter(name);
         }
     }
 
@@ -373,7 +414,9 @@ backend_tests! {
 
 async fn only_the_configured_origins_may_call_the_api_from_a_browser(backend: Backend) {
     let app = TestApp::spawn_with(backend, |settings| {
-        settings.http.cors_origins = Some(vec!["https://app.example".into()]);
+        settings.http.cors_origins = Some(vec![reqwest::header::HeaderValue::from_static(
+            "https://app.example",
+        )]);
     })
     .await;
     let with_origin = |caller: Caller, method: Method, path: &str, origin: &str| {

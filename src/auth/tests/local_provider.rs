@@ -85,10 +85,7 @@ async fn a_second_start_reloads_the_key_with_the_same_kid() {
     );
 
     // A token issued before the restart is accepted after it.
-    let token = first
-        .issue_local_token(Role::CastingAssistant, Duration::from_secs(60))
-        .unwrap()
-        .unwrap();
+    let token = local_token(&key_file, Role::CastingAssistant, Duration::from_secs(60));
     assert!(second.authenticate(&token).await.is_ok());
 }
 
@@ -99,10 +96,7 @@ async fn an_issued_token_verifies_with_the_permissions_of_its_role() {
         .await
         .unwrap();
     for role in Role::ALL {
-        let token = auth
-            .issue_local_token(role, Duration::from_secs(3600))
-            .unwrap()
-            .unwrap();
+        let token = local_token(&dir.join("key.pem"), role, Duration::from_secs(3600));
         let principal = auth.authenticate(&token).await.unwrap();
         assert_eq!(principal.subject, format!("local|{}", role.as_str()));
         assert_eq!(
@@ -140,13 +134,11 @@ async fn a_token_of_another_local_key_is_refused() {
     let ours = Authenticator::start(local_settings(&dir.join("ours.pem")))
         .await
         .unwrap();
-    let theirs = Authenticator::start(local_settings(&dir.join("theirs.pem")))
-        .await
-        .unwrap();
-    let token = theirs
-        .issue_local_token(Role::ExecutiveProducer, Duration::from_secs(60))
-        .unwrap()
-        .unwrap();
+    let token = local_token(
+        &dir.join("theirs.pem"),
+        Role::ExecutiveProducer,
+        Duration::from_secs(60),
+    );
     assert_eq!(
         ours.authenticate(&token).await,
         Err(AuthError::InvalidToken("unknown signing key"))
@@ -159,10 +151,7 @@ async fn an_expired_local_token_is_refused() {
     let auth = Authenticator::start(local_settings(&dir.join("key.pem")))
         .await
         .unwrap();
-    let token = auth
-        .issue_local_token(Role::CastingAssistant, Duration::ZERO)
-        .unwrap()
-        .unwrap();
+    let token = local_token(&dir.join("key.pem"), Role::CastingAssistant, Duration::ZERO);
     assert!(auth.authenticate(&token).await.is_ok(), "within the leeway");
     let mut settings = local_settings(&dir.join("key.pem"));
     settings.audience = "another-api".to_owned();
@@ -199,10 +188,11 @@ async fn remote_mode_issues_no_local_tokens() {
     let server = JwksServer::publishing(&[&keys()[0]]).await;
     let auth = start_remote(&server, Duration::ZERO).await;
     assert!(auth.local_jwks().is_none());
-    assert!(
-        auth.issue_local_token(Role::CastingAssistant, Duration::from_secs(60))
-            .is_none()
-    );
     let settings = remote_settings(&server.url, Duration::ZERO);
     assert!(issue_local_token(&settings, Role::CastingAssistant, Duration::from_secs(60)).is_err());
+}
+
+/// A token signed with the local key in `key_file`, as `movie-manager token` makes it.
+fn local_token(key_file: &Path, role: Role, ttl: Duration) -> String {
+    issue_local_token(&local_settings(key_file), role, ttl).unwrap()
 }
