@@ -10,3 +10,4 @@ mod errors;
 mod movies;
 mod operations;
 mod paging;
+mod tls;

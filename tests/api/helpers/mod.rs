@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod jwks;
+pub mod postgres_tls;
 pub mod tokens;
 
 use std::time::Duration;
@@ -79,6 +80,27 @@ pub fn http_settings() -> HttpSettings {
     }
 }
 
+/// What the test servers run with: `database_url`, [`http_settings`], and `jwks` as the identity
+/// provider.
+pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
+    Settings {
+        database: DatabaseSettings {
+            url: database_url,
+            max_connections: 5,
+        },
+        http: http_settings(),
+        auth: AuthSettings {
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+            source: KeySource::Remote {
+                jwks_url: jwks.url(),
+            },
+            refresh_cooldown: Duration::from_millis(200),
+            max_key_age: Duration::from_secs(600),
+        },
+    }
+}
+
 /// A running server over its own fresh database, with its own identity provider.
 pub struct TestApp {
     pub address: String,
@@ -102,22 +124,7 @@ impl TestApp {
         let key = TestKey::shared();
         let jwks = JwksServer::start(vec![key.jwk()]).await;
         let database = database::TestDatabase::create(backend).await;
-        let mut settings = Settings {
-            database: DatabaseSettings {
-                url: database.url.clone(),
-                max_connections: 5,
-            },
-            http: http_settings(),
-            auth: AuthSettings {
-                issuer: ISSUER.into(),
-                audience: AUDIENCE.into(),
-                source: KeySource::Remote {
-                    jwks_url: jwks.url(),
-                },
-                refresh_cooldown: Duration::from_millis(200),
-                max_key_age: Duration::from_secs(600),
-            },
-        };
+        let mut settings = settings(database.url.clone(), &jwks);
         adjust(&mut settings);
         let application = Application::build(settings)
             .await
