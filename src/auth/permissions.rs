@@ -1,5 +1,5 @@
 //! The agency's permissions, the roles that bundle them, and the [`Principal`] a verified token
-//! yields. The permission strings are the contract with the identity provider (SPEC.md, "Roles
+//! yields. The permission strings are the contract with the identity provider (docs/API.md, "Roles
 //! and permissions"); nothing here knows about tokens beyond reading a `permissions` array.
 
 use std::fmt;
@@ -80,7 +80,7 @@ impl Role {
         Role::ExecutiveProducer,
     ];
 
-    /// The permissions the role grants (SPEC.md's table).
+    /// The permissions the role grants (docs/API.md, "Roles and permissions").
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {

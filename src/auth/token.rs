@@ -1,4 +1,4 @@
-//! The checks one access token must pass (SPEC.md, "Authentication"), given the key its header
+//! The checks one access token must pass (docs/API.md, "Authentication"), given the key its header
 //! names: header first (RS256 and a `kid`, nothing critical we do not understand), then the
 //! signature and the registered claims through jsonwebtoken, then the claims this service reads.
 //! Every failure maps to a short fixed reason; library error text never reaches a client.

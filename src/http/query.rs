@@ -262,6 +262,8 @@ impl ParamValue for CursorText {
         Schema::Object(
             ObjectBuilder::new()
                 .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9_-]*$"))
+                .max_length(Some(CURSOR_MAX))
                 .description(Some(
                     "The `next_cursor` of the previous page, as it came (opaque); empty means the \
                      first page. A cursor is bound to the sort and filters it was made with.",
