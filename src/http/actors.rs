@@ -161,11 +161,11 @@ async fn get_actor(
     )
 )]
 async fn create_actor(
-    _: Authorized<can::PostActor>,
+    caller: Authorized<can::PostActor>,
     State(state): State<AppState>,
     Body(new_actor): Body<NewActor>,
 ) -> Result<Response, ApiError> {
-    let actor = actors::create(&state.db, &new_actor).await?;
+    let actor = actors::create(&state.db, &new_actor, &caller.editor()).await?;
     Ok(etag::tagged(
         actor.version,
         ActorCreated {
@@ -190,14 +190,21 @@ async fn create_actor(
     )
 )]
 async fn patch_actor(
-    _: Authorized<can::PatchActor>,
+    caller: Authorized<can::PatchActor>,
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
     Body(changes): Body<ActorChanges>,
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let actor = actors::update(&state.db, id, &changes, if_match.versions()).await?;
+    let actor = actors::update(
+        &state.db,
+        id,
+        &changes,
+        if_match.versions(),
+        &caller.editor(),
+    )
+    .await?;
     Ok(etag::tagged(
         actor.version,
         ActorResponse {
@@ -219,12 +226,12 @@ async fn patch_actor(
     )
 )]
 async fn delete_actor(
-    _: Authorized<can::DeleteActor>,
+    caller: Authorized<can::DeleteActor>,
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
 ) -> Result<Json<Deleted>, ApiError> {
     let [id] = path.0;
-    actors::delete(&state.db, id, if_match.versions()).await?;
+    actors::delete(&state.db, id, if_match.versions(), &caller.editor()).await?;
     Ok(Json(Deleted::new(id)))
 }

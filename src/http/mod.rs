@@ -7,6 +7,7 @@ pub mod docs;
 mod etag;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod movies;
 pub mod query;
 
@@ -74,6 +75,7 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(actors::router())
         .merge(movies::router())
         .merge(castings::router())
+        .merge(history::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)

@@ -168,11 +168,11 @@ async fn get_movie(
     )
 )]
 async fn create_movie(
-    _: Authorized<can::PostMovie>,
+    caller: Authorized<can::PostMovie>,
     State(state): State<AppState>,
     Body(new_movie): Body<NewMovie>,
 ) -> Result<Response, ApiError> {
-    let movie = movies::create(&state.db, &new_movie).await?;
+    let movie = movies::create(&state.db, &new_movie, &caller.editor()).await?;
     Ok(etag::tagged(
         movie.version,
         MovieCreated {
@@ -197,7 +197,7 @@ async fn create_movie(
     )
 )]
 async fn patch_movie(
-    _: Authorized<can::PatchMovie>,
+    caller: Authorized<can::PatchMovie>,
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
@@ -205,7 +205,14 @@ async fn patch_movie(
 ) -> Result<Response, ApiError> {
     let [id] = path.0;
     Ok(movie_response(
-        movies::update(&state.db, id, &changes, if_match.versions()).await?,
+        movies::update(
+            &state.db,
+            id,
+            &changes,
+            if_match.versions(),
+            &caller.editor(),
+        )
+        .await?,
     ))
 }
 
@@ -221,12 +228,12 @@ async fn patch_movie(
     )
 )]
 async fn delete_movie(
-    _: Authorized<can::DeleteMovie>,
+    caller: Authorized<can::DeleteMovie>,
     State(state): State<AppState>,
     path: PathIds<1>,
     if_match: IfMatch,
 ) -> Result<Json<Deleted>, ApiError> {
     let [id] = path.0;
-    movies::delete(&state.db, id, if_match.versions()).await?;
+    movies::delete(&state.db, id, if_match.versions(), &caller.editor()).await?;
     Ok(Json(Deleted::new(id)))
 }

@@ -358,6 +358,7 @@ impl Cursor {
         let k = match key {
             Value::Int(value) => value.into(),
             Value::Text(value) => value.into(),
+            Value::OptionalText(value) => value.into(),
             Value::Date(value) => value.to_string().into(),
             Value::Time(value) => value.to_rfc3339().into(),
         };

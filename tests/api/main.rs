@@ -8,6 +8,7 @@ mod auth;
 mod castings;
 mod concurrency;
 mod errors;
+mod history;
 mod movies;
 mod operations;
 mod paging;
