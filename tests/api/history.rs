@@ -107,7 +107,7 @@ backend_tests! {
         app.put(Caller::CastingDirector, &casting, json!({"character": "Ney'tiri"})).await.assert_status(200);
         app.delete(Caller::CastingDirector, &casting).await.assert_status(200);
 
-        let expected = vec![
+        let expected = [
             ("uncast".to_owned(), json!({
                 "movie_id": change(json!(movie), Value::Null),
                 "actor_id": change(json!(actor), Value::Null),
