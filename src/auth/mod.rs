@@ -119,7 +119,10 @@ impl Authenticator {
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let digest = TokenDigest::of(token);
         let now = unix_now();
-        if let Some(principal) = self.inner.cache.get(&digest, now) {
+        let cached = self.inner.cache.get(&digest, now);
+        let result = if cached.is_some() { "hit" } else { "miss" };
+        metrics::counter!(crate::metrics::TOKEN_CACHE, "result" => result).increment(1);
+        if let Some(principal) = cached {
             return Ok(principal);
         }
         let header = TokenHeader::parse(token)?;

@@ -12,15 +12,18 @@ pub mod movies;
 pub mod query;
 
 use std::any::Any;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderName, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -101,7 +104,9 @@ const COMPRESSION_MIN_BYTES: u16 = 256;
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
 /// panic recovery and the body size limit.
 pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
+    let permits = Arc::new(Semaphore::new(settings.max_in_flight));
     let inner = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(permits, shed_load))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
@@ -109,6 +114,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyLimitLayer::new(extract::BODY_LIMIT));
     let outer = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
@@ -153,6 +159,25 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
     app.layer(inner)
         .layer(axum::middleware::map_response(json_errors))
         .layer(outer)
+}
+
+/// Answers 503 at once, rather than queueing without bound, while `max_in_flight` requests are
+/// being handled; `/healthz` is always answered, so that a busy server is not taken for a dead one.
+async fn shed_load(
+    State(permits): State<Arc<Semaphore>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    if request.uri().path() == health::LIVENESS_PATH {
+        return next.run(request).await;
+    }
+    match permits.try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => {
+            metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
+            ApiError::Unavailable("the server is busy; try again shortly").into_response()
+        }
+    }
 }
 
 async fn local_jwks(State(state): State<AppState>) -> Response {

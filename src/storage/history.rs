@@ -263,7 +263,7 @@ pub async fn list(
     sql.and().push("resource_id = ").bind(Value::Int(id));
     keyset.finish(&mut sql);
     let (rows, exists) = on_pool!(db, pool => {
-        let mut connection = pool.acquire().await?;
+        let mut connection = super::acquire(pool).await?;
         let rows = bind_args!(sqlx::query_as::<_, ChangeRow>(&sql.text), sql.args)
             .fetch_all(&mut *connection)
             .await?;
