@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `token` and `seed`. Every flag is also
-//! the environment variable SPEC.md names.
+//! the environment variable docs/API.md names.
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -7,6 +7,7 @@ pub mod docs;
 mod etag;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod movies;
 pub mod query;
 
@@ -22,6 +23,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any as AnyOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -73,6 +75,7 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(actors::router())
         .merge(movies::router())
         .merge(castings::router())
+        .merge(history::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)
@@ -91,6 +94,8 @@ pub fn router(state: AppState, settings: &HttpSettings) -> Router {
 /// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU
 /// per request and already shrink JSON several times.
 const COMPRESSION_LEVEL: CompressionLevel = CompressionLevel::Precise(4);
+/// Bodies smaller than this are sent as they are: compressing them saves a few bytes at best.
+const COMPRESSION_MIN_BYTES: u16 = 256;
 
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
@@ -125,7 +130,9 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
                         request_id = %request_id,
                     )
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // Errors are logged once, with their detail, by `json_errors`.
+                .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(cors(settings))
@@ -133,7 +140,13 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                .quality(COMPRESSION_LEVEL),
+                .quality(COMPRESSION_LEVEL)
+                .compress_when(
+                    SizeAbove::new(COMPRESSION_MIN_BYTES)
+                        .and(NotForContentType::GRPC)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::SSE),
+                ),
         );
     // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
     // them, then CORS, request ids and tracing, which see every response as the client will.

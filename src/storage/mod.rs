@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod castings;
+pub mod history;
 mod json;
 pub mod movies;
 pub mod seed;

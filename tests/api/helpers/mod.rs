@@ -144,6 +144,11 @@ impl TestApp {
         }
     }
 
+    /// The database this app serves, for tests that look underneath the API.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// Stops the server as SIGTERM would, and waits until it has finished.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
