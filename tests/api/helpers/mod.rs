@@ -100,6 +100,7 @@ pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
 /// A running server over its own fresh database, with its own identity provider.
 pub struct TestApp {
     pub address: String,
+    pub backend: Backend,
     pub jwks: JwksServer,
     pub key: TestKey,
     pub client: reqwest::Client,
@@ -132,6 +133,7 @@ impl TestApp {
         }));
         TestApp {
             address,
+            backend,
             jwks,
             key,
             client: reqwest::Client::builder()
