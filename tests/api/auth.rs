@@ -1,4 +1,4 @@
-//! Access tokens over HTTP (SPEC.md, Authentication): what is accepted, what is refused with 401,
+//! Access tokens over HTTP (docs/API.md, Authentication): what is accepted, what is refused with 401,
 //! and how the key set follows the identity provider's JWKS.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Errors are JSON everywhere: the router's 404 and 405, bodies that are not JSON, too large or
-//! not JSON at all, panics, and the role matrix of SPEC.md (401 / 403 / success for every
+//! not JSON at all, panics, and the role matrix of docs/API.md (401 / 403 / success for every
 //! endpoint and every caller).
 
 use std::io::{Read, Write};
@@ -11,13 +11,33 @@ use serde_json::{Value, json};
 use crate::helpers::refusals::{assert_bearer_challenge, assert_no_internals, assert_refused};
 use crate::helpers::{Caller, Reply, TestApp, backend_tests, once_tests};
 
-/// Sends `POST path` with a chunked body (no Content-Length) over a plain TCP connection, and
-/// returns the status and the JSON body of the answer.
-async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
+/// How a body is framed on the wire.
+#[derive(Clone, Copy)]
+enum Framing {
+    ContentLength,
+    Chunked,
+}
+
+/// Sends a request with `body` over a plain TCP connection, framed as asked, and returns the
+/// status and the JSON body of the answer. Unlike an HTTP client library, it reads the answer
+/// even when the server answers and closes before the whole body was sent, as it may for a body
+/// past the limit.
+async fn send_over_tcp(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Vec<u8>,
+    framing: Framing,
+) -> (u16, Value) {
     let address = app.socket_address().to_owned();
+    let length = match framing {
+        Framing::ContentLength => format!("Content-Length: {}", body.len()),
+        Framing::Chunked => "Transfer-Encoding: chunked".to_owned(),
+    };
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\n{length}\r\nConnection: close\r\n\r\n"
     );
     tokio::task::spawn_blocking(move || {
         let mut stream = std::net::TcpStream::connect(&address).expect("a connection");
@@ -27,14 +47,17 @@ async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> 
         stream.write_all(head.as_bytes()).unwrap();
         // The server may answer and close before it has read everything: a failed write is not
         // the test's concern, the answer is.
-        let mut writing = Ok(());
-        for chunk in body.chunks(8 * 1024) {
-            writing = writing
-                .and_then(|()| stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()))
-                .and_then(|()| stream.write_all(chunk))
-                .and_then(|()| stream.write_all(b"\r\n"));
-        }
-        let _ = writing.and_then(|()| stream.write_all(b"0\r\n\r\n"));
+        let _ = match framing {
+            Framing::ContentLength => stream.write_all(&body),
+            Framing::Chunked => body
+                .chunks(8 * 1024)
+                .try_for_each(|chunk| {
+                    stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())?;
+                    stream.write_all(chunk)?;
+                    stream.write_all(b"\r\n")
+                })
+                .and_then(|()| stream.write_all(b"0\r\n\r\n")),
+        };
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         let answer = String::from_utf8_lossy(&answer).into_owned();
@@ -53,6 +76,10 @@ async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> 
     })
     .await
     .unwrap()
+}
+
+async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
+    send_over_tcp(app, Method::POST, path, token, body, Framing::Chunked).await
 }
 
 fn actor_body() -> Value {
@@ -235,14 +262,19 @@ backend_tests! {
         let id = app.create_actor("Ana", 30, "female").await;
         let before = app.everything().await;
         let huge = "x".repeat(100 * 1024);
+        let token = app.token(Caller::ExecutiveProducer).unwrap();
         for (method, path, body) in [
             (Method::POST, "/actors".to_owned(), json!({"name": huge, "age": 30, "gender": "female"})),
             (Method::PATCH, format!("/actors/{id}"), json!({"name": huge})),
             (Method::POST, "/movies".to_owned(), json!({"title": huge, "release_date": "2020-10-10"})),
         ] {
             let case = format!("{method} {path} with 100 KiB");
-            let reply = app.call(Caller::ExecutiveProducer, method, &path).json(&body).send().await;
-            assert_refused(&reply, 413, "payload_too_large", "", &case);
+            let body = serde_json::to_vec(&body).unwrap();
+            let (status, answer) =
+                send_over_tcp(&app, method, &path, &token, body, Framing::ContentLength).await;
+            assert_eq!(status, 413, "{case}: {answer}");
+            assert_eq!(answer["code"], json!("payload_too_large"), "{case}: {answer}");
+            assert_eq!(answer["success"], json!(false), "{case}: {answer}");
         }
         assert_eq!(app.everything().await, before, "a large body changed something");
     }
@@ -380,7 +412,7 @@ async fn a_panic_is_500_internal_error_and_its_message_shows_nothing_of_it() {
     server.abort();
 }
 
-// The role matrix: every endpoint of SPEC.md's table, for every caller.
+// The role matrix: every endpoint of docs/API.md's table, for every caller.
 
 /// An id that no test creates.
 const NO_SUCH_ID: i64 = 987_654_321;

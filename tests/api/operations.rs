@@ -148,7 +148,7 @@ once_tests! {
         let version = document["openapi"].as_str().expect("an openapi version");
         assert!(version.starts_with("3.1."), "OpenAPI {version}");
 
-        // SPEC.md's table: method, path, permission.
+        // docs/API.md's table: method, path, permission.
         let table = [
             ("get", "/", None),
             ("get", "/actors", Some("get:actors")),
@@ -280,7 +280,7 @@ once_tests! {
             }
         }
         assert!(initializer_checked, "the page configures Swagger UI: {urls:?}");
-        // `/docs` itself, as SPEC.md spells it, leads there too.
+        // `/docs` itself, as docs/API.md spells it, leads there too.
         let bare = app.get(Caller::Anonymous, "/docs").await;
         match bare.status {
             200 => {}

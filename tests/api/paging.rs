@@ -1,4 +1,4 @@
-//! Lists (SPEC.md, "Lists"): page sizes, cursors that visit every matching row exactly once in
+//! Lists (docs/API.md, "Lists"): page sizes, cursors that visit every matching row exactly once in
 //! order for every sort, the filters, and every malformed parameter answered 400.
 
 use std::cmp::Ordering;

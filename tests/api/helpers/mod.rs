@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 pub use database::Backend;
 pub use identity::{AUDIENCE, ISSUER, JwksServer, TestKey};
 
-/// The caller of a request: one of the three roles of SPEC.md, or nobody; each role holds the
+/// The caller of a request: one of the three roles of docs/API.md, or nobody; each role holds the
 /// permissions of the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Caller {
@@ -42,7 +42,7 @@ impl Caller {
         Caller::ExecutiveProducer,
     ];
 
-    /// The permissions of the role, from SPEC.md's table (not from the service's code).
+    /// The permissions of the role, from docs/API.md's table (not from the service's code).
     pub fn permissions(self) -> Vec<&'static str> {
         PERMISSIONS
             .iter()
@@ -52,7 +52,7 @@ impl Caller {
     }
 }
 
-/// SPEC.md's permissions, each with the least role that holds it.
+/// docs/API.md's permissions, each with the least role that holds it.
 const PERMISSIONS: [(&str, Caller); 8] = [
     ("get:actors", Caller::CastingAssistant),
     ("get:movies", Caller::CastingAssistant),
