@@ -12,6 +12,7 @@ use movie_manager::auth::{AuthSettings, KeySource};
 use movie_manager::config::{HttpSettings, Settings};
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
+use movie_manager::web::WebSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -77,6 +78,7 @@ pub fn http_settings() -> HttpSettings {
         header_read_timeout: Duration::from_secs(5),
         shutdown_timeout: Duration::from_secs(5),
         allow_local_auth_on_network: false,
+        public_url: None,
     }
 }
 
@@ -98,6 +100,7 @@ pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
             refresh_cooldown: Duration::from_millis(200),
             max_key_age: Duration::from_secs(600),
         },
+        web: WebSettings::default(),
     }
 }
 
