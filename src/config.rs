@@ -37,6 +37,10 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Lets the local identity provider serve on a non-loopback address.
     pub allow_local_auth_on_network: bool,
+    /// Beyond this many requests in flight, the server answers 503 at once.
+    pub max_in_flight: usize,
+    /// Where `/metrics` is served, if anywhere (never on the public port).
+    pub metrics_addr: Option<SocketAddr>,
     /// The origin people reach the server at (`PUBLIC_URL`); `None` means `http://HOST:PORT`
     /// with the port actually bound.
     pub public_url: Option<String>,
@@ -183,6 +187,13 @@ pub struct HttpArgs {
     /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
+    /// Beyond this many requests in flight, answer 503 with Retry-After at once instead of
+    /// queueing (`/healthz` is always answered).
+    #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_in_flight: u32,
+    /// Where to serve `/metrics` in Prometheus' text format, e.g. `127.0.0.1:9090`; unset: nowhere.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// The origin people reach the server at, e.g. `https://movies.example.com` (redirect URIs,
     /// the local issuer, secure cookies when https); default `http://HOST:PORT`.
     #[arg(long, env = "PUBLIC_URL")]
@@ -199,6 +210,8 @@ impl HttpArgs {
             header_read_timeout: Duration::from_secs(10),
             shutdown_timeout: self.shutdown_timeout,
             allow_local_auth_on_network: self.allow_local_auth_on_network,
+            max_in_flight: self.max_in_flight as usize,
+            metrics_addr: self.metrics_addr,
             public_url: self.public_url()?,
         })
     }

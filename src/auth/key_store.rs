@@ -175,27 +175,37 @@ impl KeyStore {
 
     async fn fetch_and_install(&self, remote: &Remote, last_fetch: &mut Option<Instant>) {
         *last_fetch = Some(Instant::now());
-        match remote
+        let outcome = match remote
             .fetch()
             .await
             .and_then(|body| KeySet::from_jwks(&body))
         {
-            Ok(keys) => self.install(keys),
-            Err(error) => tracing::warn!(
-                url = %remote.location.describe(),
-                error = format!("{error:#}"),
-                "cannot refresh the JWKS; keeping the keys held"
-            ),
-        }
+            Ok(keys) => {
+                if self.install(keys) {
+                    "installed"
+                } else {
+                    "unchanged"
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    url = %remote.location.describe(),
+                    error = format!("{error:#}"),
+                    "cannot refresh the JWKS; keeping the keys held"
+                );
+                "failed"
+            }
+        };
+        metrics::counter!(crate::metrics::JWKS_REFRESHES, "outcome" => outcome).increment(1);
         remote.fetches.fetch_add(1, Ordering::Release);
     }
 
     /// Makes `keys` the current key set, unless it holds the same keys: a periodic refresh
-    /// that changes nothing must not empty the token cache.
-    fn install(&self, keys: KeySet) {
+    /// that changes nothing must not empty the token cache. Whether it installed them.
+    fn install(&self, keys: KeySet) -> bool {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         if current.same_keys(&keys) {
-            return;
+            return false;
         }
         let generation = current.generation() + 1;
         tracing::info!(
@@ -205,6 +215,7 @@ impl KeyStore {
         );
         *current = Arc::new(keys.with_generation(generation));
         self.cache.reset(generation);
+        true
     }
 }
 

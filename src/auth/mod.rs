@@ -1,10 +1,10 @@
 //! Authentication and authorization of API callers.
 //!
 //! This module owns everything about access tokens: checking them (RS256 JWS, issuer, audience,
-//! expiry, the `permissions` claim; SPEC.md, "Authentication"), the signing keys they are
+//! expiry, the `permissions` claim; docs/API.md, "Authentication"), the signing keys they are
 //! checked against (a remote JWKS, fetched, cached and refreshed; or the local identity
 //! provider's key), the cache of tokens already verified, and the permissions and roles of
-//! SPEC.md, "Roles and permissions". The HTTP layer only extracts the bearer token, calls
+//! docs/API.md, "Roles and permissions". The HTTP layer only extracts the bearer token, calls
 //! [`Authenticator::authenticate`] and checks [`Principal::has`].
 
 mod cache;
@@ -138,7 +138,10 @@ impl Authenticator {
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let digest = TokenDigest::of(token);
         let now = unix_now();
-        if let Some(principal) = self.inner.cache.get(&digest, now) {
+        let cached = self.inner.cache.get(&digest, now);
+        let result = if cached.is_some() { "hit" } else { "miss" };
+        metrics::counter!(crate::metrics::TOKEN_CACHE, "result" => result).increment(1);
+        if let Some(principal) = cached {
             return Ok(principal);
         }
         let header = TokenHeader::parse(token)?;

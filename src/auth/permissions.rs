@@ -1,5 +1,5 @@
 //! The agency's permissions, the roles that bundle them, and the [`Principal`] a verified token
-//! yields. The permission strings are the contract with the identity provider (SPEC.md, "Roles
+//! yields. The permission strings are the contract with the identity provider (docs/API.md, "Roles
 //! and permissions"); nothing here knows about tokens beyond reading a `permissions` array.
 
 use std::fmt;
@@ -80,7 +80,7 @@ impl Role {
         Role::ExecutiveProducer,
     ];
 
-    /// The permissions the role grants (SPEC.md's table).
+    /// The permissions the role grants (docs/API.md, "Roles and permissions").
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
@@ -210,6 +210,8 @@ impl<'de> Deserialize<'de> for PermissionName {
 pub struct Principal {
     /// The token's `sub` claim; empty if the token has none (the contract does not require it).
     pub subject: String,
+    /// The token's `name` claim, or its `email`, for people to read (the history's "by").
+    pub name: Option<String>,
     permissions: PermissionSet,
 }
 
@@ -219,12 +221,17 @@ impl Principal {
         subject: impl Into<String>,
         permissions: impl IntoIterator<Item = Permission>,
     ) -> Self {
-        Self::with_set(subject.into(), permissions.into_iter().collect())
+        Self::with_set(subject.into(), None, permissions.into_iter().collect())
     }
 
-    pub(super) fn with_set(subject: String, permissions: PermissionSet) -> Self {
+    pub(super) fn with_set(
+        subject: String,
+        name: Option<String>,
+        permissions: PermissionSet,
+    ) -> Self {
         Principal {
             subject,
+            name,
             permissions,
         }
     }
@@ -300,7 +307,7 @@ mod tests {
     #[test]
     fn a_permissions_array_ignores_unknown_names() {
         let set = read(r#"["get:actors", "read:everything", "post:movie"]"#).unwrap();
-        let principal = Principal::with_set(String::new(), set);
+        let principal = Principal::with_set(String::new(), None, set);
         assert_eq!(
             principal.permissions().collect::<Vec<_>>(),
             [Permission::GetActors, Permission::PostMovie]

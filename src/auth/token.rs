@@ -1,4 +1,4 @@
-//! The checks one access token must pass (SPEC.md, "Authentication"), given the key its header
+//! The checks one access token must pass (docs/API.md, "Authentication"), given the key its header
 //! names: header first (RS256 and a `kid`, nothing critical we do not understand), then the
 //! signature and the registered claims through jsonwebtoken, then the claims this service reads.
 //! Every failure maps to a short fixed reason; library error text never reaches a client.
@@ -71,6 +71,11 @@ pub(super) struct Verified {
 struct Claims {
     #[serde(default)]
     sub: Option<String>,
+    /// Who the token is for, as a person reads it; anything but a string is ignored.
+    #[serde(default)]
+    name: Option<serde_json::Value>,
+    #[serde(default)]
+    email: Option<serde_json::Value>,
     /// Read only to refuse an `iss` that is not a string: jsonwebtoken accepts an array that
     /// contains the issuer, the contract wants `iss` to equal it.
     #[serde(default, rename = "iss")]
@@ -106,7 +111,14 @@ impl TokenVerifier {
             .exp
             .ok_or(AuthError::InvalidToken("token has no expiry"))?;
         Ok(Verified {
-            principal: Principal::with_set(claims.sub.unwrap_or_default(), claims.permissions),
+            principal: Principal::with_set(
+                claims.sub.unwrap_or_default(),
+                [claims.name, claims.email]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|value| value.as_str().map(str::to_owned)),
+                claims.permissions,
+            ),
             // `as` saturates, and validation has already refused a negative or non-finite exp.
             valid_until: (exp.floor() as u64).saturating_add(LEEWAY_SECS),
         })

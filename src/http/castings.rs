@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     )
 )]
 async fn cast_actor(
-    _: Authorized<can::PatchMovie>,
+    caller: Authorized<can::PatchMovie>,
     State(state): State<AppState>,
     path: PathIds<2>,
     if_match: IfMatch,
@@ -48,6 +48,7 @@ async fn cast_actor(
         actor_id,
         casting.character,
         if_match.versions(),
+        &caller.editor(),
     )
     .await?;
     Ok(movie_response(movie))
@@ -69,12 +70,19 @@ async fn cast_actor(
     )
 )]
 async fn uncast_actor(
-    _: Authorized<can::PatchMovie>,
+    caller: Authorized<can::PatchMovie>,
     State(state): State<AppState>,
     path: PathIds<2>,
     if_match: IfMatch,
 ) -> Result<Response, ApiError> {
     let [movie_id, actor_id] = path.0;
-    let movie = castings::uncast(&state.db, movie_id, actor_id, if_match.versions()).await?;
+    let movie = castings::uncast(
+        &state.db,
+        movie_id,
+        actor_id,
+        if_match.versions(),
+        &caller.editor(),
+    )
+    .await?;
     Ok(movie_response(movie))
 }

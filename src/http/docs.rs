@@ -2,8 +2,10 @@
 //! from the router, and the Swagger UI page that reads it (its assets are compiled in).
 
 use utoipa::openapi::OpenApi as OpenApiDocument;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -43,10 +45,32 @@ impl Modify for BearerAuth {
     }
 }
 
-/// What the routes' annotations cannot say, applied once the routes have added their paths:
-/// request bodies that may be left out. utoipa marks a body optional only when its type is an
-/// `Option`, which would also make `null` a valid body; here the body is an object or nothing.
+/// What the routes' annotations cannot say, applied once the routes have added their paths.
+/// utoipa writes an optional header's schema as nullable, but a header is absent or a string; and
+/// it marks a body optional only when its type is an `Option`, which would also make `null` a
+/// valid body, where the casting's body is an object or nothing.
 pub fn finish(openapi: &mut OpenApiDocument) {
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let headers = operation
+                .parameters
+                .iter_mut()
+                .flatten()
+                .filter(|parameter| parameter.parameter_in == ParameterIn::Header);
+            for header in headers {
+                if let Some(RefOr::T(Schema::Object(schema))) = &mut header.schema {
+                    schema.schema_type = SchemaType::Type(Type::String);
+                }
+            }
+        }
+    }
     let put_casting = openapi
         .paths
         .paths

@@ -13,6 +13,7 @@ use super::AppState;
 use crate::auth::{AuthError, Permission, Principal};
 use crate::error::ApiError;
 use crate::model::RequestBody;
+use crate::storage::history::Editor;
 
 /// The largest request body accepted (docs/API.md, Limits: 64 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -234,7 +235,20 @@ pub mod can {
 /// (403 whether or not the resource exists).
 pub struct Authorized<R> {
     pub principal: Principal,
+    /// The request's `x-request-id`, which its writes record in the history.
+    request_id: String,
     requirement: PhantomData<R>,
+}
+
+impl<R> Authorized<R> {
+    /// Who is writing, as the history records it.
+    pub fn editor(&self) -> Editor {
+        Editor {
+            subject: self.principal.subject.clone(),
+            name: self.principal.name.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
@@ -255,8 +269,15 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
         if !principal.has(R::PERMISSION) {
             return Err(ApiError::Forbidden(R::PERMISSION.as_str()));
         }
+        let request_id = parts
+            .headers
+            .get(super::REQUEST_ID)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         Ok(Self {
             principal,
+            request_id,
             requirement: PhantomData,
         })
     }

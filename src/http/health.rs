@@ -13,6 +13,9 @@ use utoipa_axum::routes;
 use super::AppState;
 use crate::error::{ErrorBody, error_response};
 
+/// The liveness probe's path: load shedding never refuses it.
+pub const LIVENESS_PATH: &str = "/healthz";
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))

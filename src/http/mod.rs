@@ -8,11 +8,13 @@ pub mod docs;
 mod etag;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod movies;
 pub mod negotiate;
 pub mod query;
 
 use std::any::Any;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -23,8 +25,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any as AnyOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -76,6 +80,7 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(actors::router())
         .merge(movies::router())
         .merge(castings::router())
+        .merge(history::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)
@@ -98,12 +103,16 @@ pub fn router(state: AppState, settings: &HttpSettings, others: Router) -> Route
 /// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU
 /// per request and already shrink JSON several times.
 const COMPRESSION_LEVEL: CompressionLevel = CompressionLevel::Precise(4);
+/// Bodies smaller than this are sent as they are: compressing them saves a few bytes at best.
+const COMPRESSION_MIN_BYTES: u16 = 256;
 
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
 /// panic recovery and the body size limit.
 pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
+    let permits = Arc::new(Semaphore::new(settings.max_in_flight));
     let inner = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(permits, shed_load))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
@@ -111,6 +120,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyLimitLayer::new(extract::BODY_LIMIT));
     let outer = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
@@ -132,7 +142,9 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
                         request_id = %request_id,
                     )
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // Errors are logged once, with their detail, by `json_errors`.
+                .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(cors(settings))
@@ -140,13 +152,38 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
             CompressionLayer::new()
                 .gzip(true)
                 .br(true)
-                .quality(COMPRESSION_LEVEL),
+                .quality(COMPRESSION_LEVEL)
+                .compress_when(
+                    SizeAbove::new(COMPRESSION_MIN_BYTES)
+                        .and(NotForContentType::GRPC)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::SSE),
+                ),
         );
     // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
     // them, then CORS, request ids and tracing, which see every response as the client will.
     app.layer(inner)
         .layer(axum::middleware::from_fn(json_errors))
         .layer(outer)
+}
+
+/// Answers 503 at once, rather than queueing without bound, while `max_in_flight` requests are
+/// being handled; `/healthz` is always answered, so that a busy server is not taken for a dead one.
+async fn shed_load(
+    State(permits): State<Arc<Semaphore>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    if request.uri().path() == health::LIVENESS_PATH {
+        return next.run(request).await;
+    }
+    match permits.try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => {
+            metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
+            ApiError::Unavailable("the server is busy; try again shortly").into_response()
+        }
+    }
 }
 
 async fn local_jwks(State(state): State<AppState>) -> Response {

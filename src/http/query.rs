@@ -263,6 +263,8 @@ impl ParamValue for CursorText {
         Schema::Object(
             ObjectBuilder::new()
                 .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9_-]*$"))
+                .max_length(Some(CURSOR_MAX))
                 .description(Some(
                     "The `next_cursor` of the previous page, as it came (opaque); empty means the \
                      first page. A cursor is bound to the sort and filters it was made with.",
@@ -357,6 +359,7 @@ impl Cursor {
         let k = match key {
             Value::Int(value) => value.into(),
             Value::Text(value) => value.into(),
+            Value::OptionalText(value) => value.into(),
             Value::Date(value) => value.to_string().into(),
             Value::Time(value) => value.to_rfc3339().into(),
         };

@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
+use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult,
-    Value, WRITE_ATTEMPTS, bind_args, like_contains, missed, on_pool,
+    Value, WRITE_ATTEMPTS, bind_args, like_contains, on_pool,
 };
 use crate::model::{ActorChanges, Age, Field, Gender, Name, NewActor, ReleaseDate, Title};
 
@@ -128,7 +129,7 @@ fn returning(dialect: &Dialect) -> String {
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn create(db: &Database, actor: &NewActor) -> StorageResult<Actor> {
+pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> StorageResult<Actor> {
     let now = super::now();
     let mut sql = Sql::new(
         "INSERT INTO actors (name, name_key, age, gender, gender_key, created_at, updated_at) VALUES (",
@@ -144,18 +145,29 @@ pub async fn create(db: &Database, actor: &NewActor) -> StorageResult<Actor> {
         .push(", ");
     sql.bind(Value::Time(now)).push(", ");
     sql.bind(Value::Time(now)).push(")");
-    let actor = on_pool!(db, pool, dialect => {
+    on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args).fetch_one(pool).await?
-    });
-    Ok(actor)
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let created = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        let changes = FieldChanges::new()
+            .field("name", None::<&str>, actor.name.as_str())
+            .field("age", None::<i32>, actor.age.years())
+            .field("gender", None::<&str>, actor.gender.as_str());
+        let entry = Entry { kind: Kind::Actor, id: created.id, action: Action::Create, changes };
+        record_changes!(&mut *tx, &[entry], editor);
+        tx.commit().await?;
+        Ok(created)
+    })
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
     let actor = on_pool!(db, pool, dialect => {
         let query = format!("{} WHERE a.id = $1", select(dialect));
-        sqlx::query_as::<_, Actor>(&query).bind(id).fetch_optional(pool).await?
+        sqlx::query_as::<_, Actor>(&query).bind(id).fetch_optional(&mut *super::acquire(pool).await?).await?
     });
     actor.ok_or(StorageError::NotFound(Kind::Actor.name(), id))
 }
@@ -197,16 +209,52 @@ pub async fn list(
             sql.text,
             keyset.order_by("a.")
         );
-        bind_args!(sqlx::query_as::<_, Actor>(&query), sql.args).fetch_all(pool).await?
+        bind_args!(sqlx::query_as::<_, Actor>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
     });
     Ok(Page::from_rows(rows, keyset, |actor| {
         (keyset.sort.value(actor), actor.id)
     }))
 }
 
-/// The `SET` list of a change, after `version = version + 1, updated_at = ...`.
-fn set_changes(sql: &mut Sql, changes: &ActorChanges) {
-    sql.push("UPDATE actors SET version = version + 1, updated_at = ");
+/// An actor's own fields as they are now, read to tell what a change changes.
+#[derive(FromRow)]
+struct Current {
+    name: String,
+    age: i32,
+    gender: String,
+    version: i64,
+}
+
+const CURRENT: &str = "SELECT name, age, gender, version FROM actors WHERE id = $1";
+
+impl Current {
+    /// What `changes` would change, field by field.
+    fn diff(&self, changes: &ActorChanges) -> FieldChanges {
+        let mut diff = FieldChanges::new();
+        if let Some(name) = &changes.name {
+            diff = diff.field("name", &self.name, name.as_str());
+        }
+        if let Some(age) = changes.age {
+            diff = diff.field("age", self.age, age.years());
+        }
+        if let Some(gender) = &changes.gender {
+            diff = diff.field("gender", &self.gender, gender.as_str());
+        }
+        diff
+    }
+
+    /// Every field, as a delete records it.
+    fn deleted(&self) -> FieldChanges {
+        FieldChanges::new()
+            .field("name", &self.name, None::<&str>)
+            .field("age", self.age, None::<i32>)
+            .field("gender", &self.gender, None::<&str>)
+    }
+}
+
+/// `UPDATE` of the fields `changes` sets, with the version bump, for the actor at `version`.
+fn update_statement(id: i64, version: i64, changes: &ActorChanges, dialect: &Dialect) -> Sql {
+    let mut sql = Sql::new("UPDATE actors SET version = version + 1, updated_at = ");
     sql.bind(Value::Time(super::now()));
     if let Some(name) = &changes.name {
         sql.push(", name = ")
@@ -223,56 +271,65 @@ fn set_changes(sql: &mut Sql, changes: &ActorChanges) {
         sql.push(", gender_key = ")
             .bind(Value::Text(search_key(gender.as_str())));
     }
+    sql.push(" WHERE id = ").bind(Value::Int(id));
+    sql.push(" AND version = ").bind(Value::Int(version));
+    sql.push(&returning(dialect));
+    sql
 }
 
-/// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept.
+const BUMP_MOVIES: &str = "UPDATE movies SET version = version + 1 \
+     WHERE id IN (SELECT movie_id FROM castings WHERE actor_id = $1)";
+
+/// Changes the fields that differ from what is stored, in one `UPDATE` of only those fields (so
+/// concurrent changes of other fields are kept), with their history, in one transaction. A change
+/// that changes nothing writes nothing.
 ///
 /// A rename also changes the movies the actor is cast in (their casts show the name), so it
 /// bumps their versions in the same transaction. Movies are locked before actors in every write
-/// that touches both; here that means bumping the movies of the castings read at the start, then
-/// updating the actor only if its version is still the one read then. A casting changes the
-/// actor's version too, so the movies bumped are exactly the actor's; if the version moved on,
-/// the attempt is rolled back and made again.
+/// that touches both; so a rename reads the actor without locking it, bumps the movies of its
+/// castings, then updates the actor only if its version is still the one read. A casting changes
+/// the actor's version too, so the movies bumped are exactly the actor's; if the version moved
+/// on, the attempt is rolled back and made again. A change that is not a rename locks the actor
+/// as it reads it, and never has to try again.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn update(
     db: &Database,
     id: i64,
     changes: &ActorChanges,
     if_match: Option<&[i64]>,
+    editor: &Editor,
 ) -> StorageResult<Actor> {
-    let mut sql = Sql::default();
-    set_changes(&mut sql, changes);
-    if changes.name.is_none() {
-        return update_alone(db, id, sql, if_match).await;
-    }
-    sql.push(" WHERE id = ").bind(Value::Int(id));
-    sql.push(" AND version = ");
-    let version_arg = sql.args.len();
-    sql.bind(Value::Int(0));
     on_pool!(db, pool, dialect => {
-        sql.push(&returning(dialect));
+        let lock = if changes.name.is_some() { "" } else { dialect.for_update };
+        let read = format!("{CURRENT}{lock}");
+        let mut connection = super::acquire(pool).await?;
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = pool.begin_with(dialect.begin_write).await?;
-            let seen: Option<i64> = sqlx::query_scalar("SELECT version FROM actors WHERE id = $1")
+            let mut tx = connection.begin_with(dialect.begin_write).await?;
+            let current = sqlx::query_as::<_, Current>(&read)
                 .bind(id)
                 .fetch_optional(&mut *tx)
-                .await?;
-            let seen = seen.ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&seen)) {
+                .await?
+                .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
+            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
                 return Err(StorageError::VersionMismatch(Kind::Actor.name()));
             }
-            sqlx::query(
-                "UPDATE movies SET version = version + 1 \
-                 WHERE id IN (SELECT movie_id FROM castings WHERE actor_id = $1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            sql.args[version_arg] = Value::Int(seen);
-            let updated = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args.clone())
+            let diff = current.diff(changes);
+            if diff.is_empty() {
+                let query = format!("{} WHERE a.id = $1", select(dialect));
+                let actor = sqlx::query_as::<_, Actor>(&query).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                return Ok(actor);
+            }
+            if changes.name.as_ref().is_some_and(|name| name.as_str() != current.name) {
+                sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
+            }
+            let sql = update_statement(id, current.version, changes, dialect);
+            let updated = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(actor) = updated {
+                let entry = Entry { kind: Kind::Actor, id, action: Action::Update, changes: diff };
+                record_changes!(&mut *tx, &[entry], editor);
                 tx.commit().await?;
                 return Ok(actor);
             }
@@ -281,59 +338,53 @@ pub async fn update(
     })
 }
 
-/// A change the movies do not show: one conditional `UPDATE` that answers the whole actor.
-async fn update_alone(
+/// Deletes an actor and (by cascade) its castings, with the version bump of the movies it was
+/// cast in and the history of both, locking in the same order as [`update`] does for a rename.
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn delete(
     db: &Database,
     id: i64,
-    mut sql: Sql,
     if_match: Option<&[i64]>,
-) -> StorageResult<Actor> {
-    sql.push(" WHERE id = ").bind(Value::Int(id));
-    if let Some(versions) = if_match {
-        sql.push(" AND version IN ").bind_list(versions);
-    }
+    editor: &Editor,
+) -> StorageResult<()> {
     on_pool!(db, pool, dialect => {
-        sql.push(&returning(dialect));
-        let mut connection = pool.acquire().await?;
-        let updated = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
-            .fetch_optional(&mut *connection)
-            .await?;
-        match updated {
-            Some(actor) => Ok(actor),
-            None => Err(missed!(&mut *connection, Kind::Actor, id)),
-        }
-    })
-}
-
-/// Deletes an actor and (by cascade) its castings, with the version bump of the movies it was
-/// cast in, locking in the same order as [`update`] does for a rename.
-#[tracing::instrument(level = "debug", skip(db))]
-pub async fn delete(db: &Database, id: i64, if_match: Option<&[i64]>) -> StorageResult<()> {
-    on_pool!(db, pool, dialect => {
+        let mut connection = super::acquire(pool).await?;
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = pool.begin_with(dialect.begin_write).await?;
-            let seen: Option<i64> = sqlx::query_scalar("SELECT version FROM actors WHERE id = $1")
+            let mut tx = connection.begin_with(dialect.begin_write).await?;
+            let current = sqlx::query_as::<_, Current>(CURRENT)
                 .bind(id)
                 .fetch_optional(&mut *tx)
-                .await?;
-            let seen = seen.ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&seen)) {
+                .await?
+                .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
+            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
                 return Err(StorageError::VersionMismatch(Kind::Actor.name()));
             }
-            sqlx::query(
-                "UPDATE movies SET version = version + 1 \
-                 WHERE id IN (SELECT movie_id FROM castings WHERE actor_id = $1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
+            let roles: Vec<(i64, Option<String>)> =
+                sqlx::query_as("SELECT movie_id, character FROM castings WHERE actor_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let deleted = sqlx::query("DELETE FROM actors WHERE id = $1 AND version = $2")
                 .bind(id)
-                .bind(seen)
+                .bind(current.version)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if deleted > 0 {
+                let mut entries = vec![Entry {
+                    kind: Kind::Actor,
+                    id,
+                    action: Action::Delete,
+                    changes: current.deleted(),
+                }];
+                entries.extend(roles.into_iter().map(|(movie_id, character)| Entry {
+                    kind: Kind::Movie,
+                    id: movie_id,
+                    action: Action::Uncast,
+                    changes: super::castings::removed(movie_id, id, character),
+                }));
+                record_changes!(&mut *tx, &entries, editor);
                 tx.commit().await?;
                 return Ok(());
             }

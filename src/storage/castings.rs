@@ -1,11 +1,14 @@
 //! Castings: who is cast in what. Casting changes the movie (its version and `updated_at`) and
-//! the actor's version, since both representations list the casting.
+//! the actor's version, since both representations list the casting; both histories record it.
 
+use sqlx::Connection;
+
+use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::movies::{self, Movie};
-use super::{Database, Kind, StorageError, StorageResult, missed, on_pool};
+use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, missed, on_pool};
 use crate::model::Character;
 
-/// What a casting write does once both sides are known to exist.
+/// What a casting write asks for once both sides are known to exist.
 #[derive(Debug)]
 enum Change {
     Upsert(Option<String>),
@@ -21,9 +24,10 @@ pub async fn cast(
     actor_id: i64,
     character: Character,
     if_match: Option<&[i64]>,
+    editor: &Editor,
 ) -> StorageResult<Movie> {
     let change = Change::Upsert(character.into_text());
-    write(db, movie_id, actor_id, change, if_match).await
+    write(db, movie_id, actor_id, change, if_match, editor).await
 }
 
 /// Removes an actor from a movie's cast.
@@ -33,31 +37,41 @@ pub async fn uncast(
     movie_id: i64,
     actor_id: i64,
     if_match: Option<&[i64]>,
+    editor: &Editor,
 ) -> StorageResult<Movie> {
-    write(db, movie_id, actor_id, Change::Remove, if_match).await
+    write(db, movie_id, actor_id, Change::Remove, if_match, editor).await
+}
+
+/// The history's entry for a casting that went away (an uncast, or a cascade of a delete).
+pub(super) fn removed(movie_id: i64, actor_id: i64, character: Option<String>) -> FieldChanges {
+    FieldChanges::new()
+        .key("movie_id", movie_id, None::<i64>)
+        .key("actor_id", actor_id, None::<i64>)
+        .field("character", character, None::<String>)
 }
 
 /// One transaction: bump the movie's version (which locks it, and proves it exists at the version
-/// the client expects), then the actor's, then change the casting row, and read the movie back.
-/// A change that changes nothing is rolled back and the movie read as it is.
+/// the client expects), then the actor's, then change the casting row, record it on both sides,
+/// and read the movie back. A change that changes nothing is rolled back and the movie read as
+/// it is.
 async fn write(
     db: &Database,
     movie_id: i64,
     actor_id: i64,
     change: Change,
     if_match: Option<&[i64]>,
+    editor: &Editor,
 ) -> StorageResult<Movie> {
-    let mut bump_movie = super::Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
-    bump_movie.bind(super::Value::Time(super::now()));
-    bump_movie
-        .push(" WHERE id = ")
-        .bind(super::Value::Int(movie_id));
+    let mut bump_movie = Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
+    bump_movie.bind(Value::Time(super::now()));
+    bump_movie.push(" WHERE id = ").bind(Value::Int(movie_id));
     if let Some(versions) = if_match {
         bump_movie.push(" AND version IN ").bind_list(versions);
     }
     let changed: Option<Movie> = on_pool!(db, pool, dialect => {
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
-        let movie_bumped = super::bind_args!(sqlx::query(&bump_movie.text), bump_movie.args)
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let movie_bumped = bind_args!(sqlx::query(&bump_movie.text), bump_movie.args)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -72,33 +86,67 @@ async fn write(
         if actor_bumped == 0 {
             return Err(StorageError::NotFound(Kind::Actor.name(), actor_id));
         }
-        let rows = match &change {
-            Change::Upsert(character) => sqlx::query(
-                "INSERT INTO castings (movie_id, actor_id, character, created_at) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (movie_id, actor_id) DO UPDATE SET character = excluded.character \
-                 WHERE castings.character IS DISTINCT FROM excluded.character",
-            )
-            .bind(movie_id)
-            .bind(actor_id)
-            .bind(character.as_deref())
-            .bind(super::now())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            Change::Remove => {
+        let existing: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT character FROM castings WHERE movie_id = $1 AND actor_id = $2",
+        )
+        .bind(movie_id)
+        .bind(actor_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let recorded = match (&change, existing) {
+            (Change::Remove, None) => {
+                return Err(StorageError::NotInCast { movie_id, actor_id });
+            }
+            (Change::Upsert(character), Some(existing)) if *character == existing => None,
+            (Change::Upsert(character), None) => {
+                sqlx::query(
+                    "INSERT INTO castings (movie_id, actor_id, character, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(movie_id)
+                .bind(actor_id)
+                .bind(character.as_deref())
+                .bind(super::now())
+                .execute(&mut *tx)
+                .await?;
+                let changes = FieldChanges::new()
+                    .key("movie_id", None::<i64>, movie_id)
+                    .key("actor_id", None::<i64>, actor_id)
+                    .field("character", None::<&str>, character.as_deref());
+                Some((Action::Cast, changes))
+            }
+            (Change::Upsert(character), Some(existing)) => {
+                sqlx::query(
+                    "UPDATE castings SET character = $3 WHERE movie_id = $1 AND actor_id = $2",
+                )
+                .bind(movie_id)
+                .bind(actor_id)
+                .bind(character.as_deref())
+                .execute(&mut *tx)
+                .await?;
+                let changes = FieldChanges::new()
+                    .key("movie_id", movie_id, movie_id)
+                    .key("actor_id", actor_id, actor_id)
+                    .field("character", existing, character.as_deref());
+                Some((Action::Cast, changes))
+            }
+            (Change::Remove, Some(existing)) => {
                 sqlx::query("DELETE FROM castings WHERE movie_id = $1 AND actor_id = $2")
                     .bind(movie_id)
                     .bind(actor_id)
                     .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
+                    .await?;
+                Some((Action::Uncast, removed(movie_id, actor_id, existing)))
             }
         };
-        match (rows, &change) {
-            (0, Change::Remove) => return Err(StorageError::NotInCast { movie_id, actor_id }),
-            (0, Change::Upsert(_)) => None,
-            _ => {
+        match recorded {
+            None => None,
+            Some((action, changes)) => {
+                let entries = [
+                    Entry { kind: Kind::Movie, id: movie_id, action, changes: changes.clone() },
+                    Entry { kind: Kind::Actor, id: actor_id, action, changes },
+                ];
+                record_changes!(&mut *tx, &entries, editor);
                 let query = format!("{} WHERE m.id = $1", movies::select(dialect));
                 let movie = sqlx::query_as::<_, Movie>(&query)
                     .bind(movie_id)

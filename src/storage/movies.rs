@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
 use super::actors::search_key;
+use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult,
-    Value, bind_args, like_contains, missed, on_pool,
+    Value, bind_args, like_contains, on_pool,
 };
 use crate::model::{Field, MovieChanges, Name, NewMovie, ReleaseDate, Title};
 
@@ -118,7 +119,7 @@ fn returning(dialect: &Dialect) -> String {
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
+pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> StorageResult<Movie> {
     let now = super::now();
     let mut sql = Sql::new(
         "INSERT INTO movies (title, title_key, release_date, created_at, updated_at) VALUES (",
@@ -130,18 +131,28 @@ pub async fn create(db: &Database, movie: &NewMovie) -> StorageResult<Movie> {
     sql.bind(Value::Date(movie.release_date.date())).push(", ");
     sql.bind(Value::Time(now)).push(", ");
     sql.bind(Value::Time(now)).push(")");
-    let movie = on_pool!(db, pool, dialect => {
+    on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args).fetch_one(pool).await?
-    });
-    Ok(movie)
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let created = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
+            .fetch_one(&mut *tx)
+            .await?;
+        let changes = FieldChanges::new()
+            .field("title", None::<&str>, movie.title.as_str())
+            .field("release_date", None::<NaiveDate>, movie.release_date.date());
+        let entry = Entry { kind: Kind::Movie, id: created.id, action: Action::Create, changes };
+        record_changes!(&mut *tx, &[entry], editor);
+        tx.commit().await?;
+        Ok(created)
+    })
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
     let movie = on_pool!(db, pool, dialect => {
         let query = format!("{} WHERE m.id = $1", select(dialect));
-        sqlx::query_as::<_, Movie>(&query).bind(id).fetch_optional(pool).await?
+        sqlx::query_as::<_, Movie>(&query).bind(id).fetch_optional(&mut *super::acquire(pool).await?).await?
     });
     movie.ok_or(StorageError::NotFound(Kind::Movie.name(), id))
 }
@@ -173,23 +184,57 @@ pub async fn list(
             sql.text,
             keyset.order_by("m.")
         );
-        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(pool).await?
+        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
     });
     Ok(Page::from_rows(rows, keyset, |movie| {
         (keyset.sort.value(movie), movie.id)
     }))
 }
 
-/// Changes the given fields in one `UPDATE`, so concurrent changes of other fields are kept. The
-/// actors cast in the movie list its title and release date, so their versions are bumped in
-/// the same transaction, after the movie's row is locked (movies before actors, always): no
-/// casting of this movie can come or go meanwhile.
+/// A movie's own fields as they are now, read (and locked) to tell what a change changes.
+#[derive(FromRow)]
+struct Current {
+    title: String,
+    release_date: NaiveDate,
+    version: i64,
+}
+
+impl Current {
+    fn diff(&self, changes: &MovieChanges) -> FieldChanges {
+        let mut diff = FieldChanges::new();
+        if let Some(title) = &changes.title {
+            diff = diff.field("title", &self.title, title.as_str());
+        }
+        if let Some(release_date) = changes.release_date {
+            diff = diff.field("release_date", self.release_date, release_date.date());
+        }
+        diff
+    }
+}
+
+/// Reads a movie's own fields and locks its row, for the rest of the transaction.
+fn lock(dialect: &Dialect) -> String {
+    format!(
+        "SELECT title, release_date, version FROM movies WHERE id = $1{}",
+        dialect.for_update
+    )
+}
+
+const BUMP_ACTORS: &str = "UPDATE actors SET version = version + 1 \
+     WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)";
+
+/// Changes the fields that differ from what is stored, in one `UPDATE` of only those fields (so
+/// concurrent changes of other fields are kept), with their history. The actors cast in the
+/// movie list its title and release date, so their versions are bumped in the same transaction,
+/// after the movie's row is locked (movies before actors, always): no casting of this movie can
+/// come or go meanwhile. A change that changes nothing writes nothing.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn update(
     db: &Database,
     id: i64,
     changes: &MovieChanges,
     if_match: Option<&[i64]>,
+    editor: &Editor,
 ) -> StorageResult<Movie> {
     let mut sql = Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
     sql.bind(Value::Time(super::now()));
@@ -204,59 +249,82 @@ pub async fn update(
             .bind(Value::Date(release_date.date()));
     }
     sql.push(" WHERE id = ").bind(Value::Int(id));
-    if let Some(versions) = if_match {
-        sql.push(" AND version IN ").bind_list(versions);
-    }
     on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
-        let updated = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let current = sqlx::query_as::<_, Current>(&lock(dialect))
+            .bind(id)
             .fetch_optional(&mut *tx)
-            .await?;
-        let Some(movie) = updated else {
-            return Err(missed!(&mut *tx, Kind::Movie, id));
+            .await?
+            .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
+        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
+            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
+        }
+        let diff = current.diff(changes);
+        let movie = if diff.is_empty() {
+            let query = format!("{} WHERE m.id = $1", select(dialect));
+            sqlx::query_as::<_, Movie>(&query).bind(id).fetch_one(&mut *tx).await?
+        } else {
+            let movie = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(BUMP_ACTORS).bind(id).execute(&mut *tx).await?;
+            let entry = Entry { kind: Kind::Movie, id, action: Action::Update, changes: diff };
+            record_changes!(&mut *tx, &[entry], editor);
+            movie
         };
-        sqlx::query(
-            "UPDATE actors SET version = version + 1 \
-             WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(movie)
     })
 }
 
 /// Deletes a movie and (by cascade) its castings, with the version bump of the actors cast in
-/// it: the movie's row is locked first, so its cast cannot change meanwhile.
+/// it and the history of both: the movie's row is locked first, so its cast cannot change
+/// meanwhile.
 #[tracing::instrument(level = "debug", skip(db))]
-pub async fn delete(db: &Database, id: i64, if_match: Option<&[i64]>) -> StorageResult<()> {
-    let mut claim = Sql::new("UPDATE movies SET version = version + 1 WHERE id = ");
-    claim.bind(Value::Int(id));
-    if let Some(versions) = if_match {
-        claim.push(" AND version IN ").bind_list(versions);
-    }
+pub async fn delete(
+    db: &Database,
+    id: i64,
+    if_match: Option<&[i64]>,
+    editor: &Editor,
+) -> StorageResult<()> {
     on_pool!(db, pool, dialect => {
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
-        let claimed = bind_args!(sqlx::query(&claim.text), claim.args)
-            .execute(&mut *tx)
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let current = sqlx::query_as::<_, Current>(&lock(dialect))
+            .bind(id)
+            .fetch_optional(&mut *tx)
             .await?
-            .rows_affected();
-        if claimed == 0 {
-            return Err(missed!(&mut *tx, Kind::Movie, id));
+            .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
+        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
+            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
         }
-        sqlx::query(
-            "UPDATE actors SET version = version + 1 \
-             WHERE id IN (SELECT actor_id FROM castings WHERE movie_id = $1)",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        let cast: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT actor_id, character FROM castings WHERE movie_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        sqlx::query(BUMP_ACTORS).bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM movies WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let mut entries = vec![Entry {
+            kind: Kind::Movie,
+            id,
+            action: Action::Delete,
+            changes: FieldChanges::new()
+                .field("title", &current.title, None::<&str>)
+                .field("release_date", current.release_date, None::<NaiveDate>),
+        }];
+        entries.extend(cast.into_iter().map(|(actor_id, character)| Entry {
+            kind: Kind::Actor,
+            id: actor_id,
+            action: Action::Uncast,
+            changes: super::castings::removed(id, actor_id, character),
+        }));
+        record_changes!(&mut *tx, &entries, editor);
         tx.commit().await?;
         Ok(())
     })

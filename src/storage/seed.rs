@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::history::Editor;
 use super::{Database, actors, castings, movies, on_pool};
 use crate::model::{Character, Field, NewActor, NewMovie, RequestBody};
 
@@ -106,21 +107,22 @@ pub async fn demo(db: &Database) -> anyhow::Result<String> {
             "the catalogue already has {existing} actors and movies; nothing was added"
         ));
     }
+    let editor = Editor::command("seed");
     let mut actor_ids = Vec::with_capacity(ACTORS.len());
     for (name, age, gender) in ACTORS {
         let actor: NewActor = body(json!({"name": name, "age": age, "gender": gender}))?;
-        actor_ids.push(actors::create(db, &actor).await?.id);
+        actor_ids.push(actors::create(db, &actor, &editor).await?.id);
     }
     let mut castings_added = 0;
     for (index, (title, date)) in MOVIES.iter().enumerate() {
         let movie: NewMovie = body(json!({"title": title, "release_date": date}))?;
-        let movie_id = movies::create(db, &movie).await?.id;
+        let movie_id = movies::create(db, &movie, &editor).await?.id;
         for slot in 0..CAST_SIZE {
             // A spread that gives every actor a few movies and every movie a mixed cast.
             let actor_id = actor_ids[(index * 5 + slot * 7) % actor_ids.len()];
             let character = CHARACTERS[(index + slot * 3) % CHARACTERS.len()];
             let character = Character::parse(&json!(character)).map_err(anyhow::Error::msg)?;
-            castings::cast(db, movie_id, actor_id, character, None).await?;
+            castings::cast(db, movie_id, actor_id, character, None, &editor).await?;
             castings_added += 1;
         }
     }

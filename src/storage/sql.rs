@@ -8,6 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub enum Value {
     Int(i64),
     Text(String),
+    /// Text, or `NULL`.
+    OptionalText(Option<String>),
     Date(NaiveDate),
     Time(DateTime<Utc>),
 }
@@ -168,6 +170,7 @@ macro_rules! bind_args {
             query = match arg {
                 $crate::storage::Value::Int(value) => query.bind(value),
                 $crate::storage::Value::Text(value) => query.bind(value),
+                $crate::storage::Value::OptionalText(value) => query.bind(value),
                 $crate::storage::Value::Date(value) => query.bind(value),
                 $crate::storage::Value::Time(value) => query.bind(value),
             };

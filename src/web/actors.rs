@@ -95,7 +95,7 @@ async fn list(
     let db = &web.db;
     let window = async {
         let api: ActorListQuery = query.api()?;
-        let filter = api.filter()?;
+        let filter = api.filter();
         let filter = &filter;
         list::window(
             filter,
@@ -144,7 +144,7 @@ async fn export(
     let query = ListQuery::parse(raw.as_deref());
     let exported = async {
         let api: ActorListQuery = query.api()?;
-        csv::actors(web.db.clone(), api.filter()?, api.paging()).await
+        csv::actors(web.db.clone(), api.filter(), api.paging()).await
     }
     .await;
     exported.map_err(|error| session.refuse(error.status(), page::capitalized(&error.to_string())))
@@ -312,7 +312,7 @@ async fn create(
     let form = session.form(&headers, &body)?;
     match NewActor::from_object(form.object(NewActor::FIELDS, &["age"])) {
         Ok(new_actor) => {
-            let actor = actors::create(&web.db, &new_actor)
+            let actor = actors::create(&web.db, &new_actor, &session.editor())
                 .await
                 .map_err(|error| session.failed(error))?;
             Ok(redirect(&format!("/app/actors/{}?done=created", actor.id)))
@@ -388,7 +388,7 @@ async fn update(
             "The form does not say which version it edits.",
         )
     })?;
-    match actors::update(&web.db, id, &changes, Some(&[version])).await {
+    match actors::update(&web.db, id, &changes, Some(&[version]), &session.editor()).await {
         Ok(_) => Ok(redirect(&format!("/app/actors/{id}?done=saved"))),
         Err(StorageError::VersionMismatch(_)) => {
             let current = actors::get(&web.db, id)
@@ -473,7 +473,14 @@ async fn delete(
     let id = id_of(&session, &raw)?;
     let form = session.form(&headers, &body)?;
     let versions = form.version().map(|version| [version]);
-    match actors::delete(&web.db, id, versions.as_ref().map(|v| &v[..])).await {
+    match actors::delete(
+        &web.db,
+        id,
+        versions.as_ref().map(|v| &v[..]),
+        &session.editor(),
+    )
+    .await
+    {
         Ok(()) => Ok(redirect("/app/actors?done=deleted")),
         Err(StorageError::VersionMismatch(_)) => {
             let actor = actors::get(&web.db, id)
@@ -528,9 +535,16 @@ async fn cast(
             .await;
         }
     };
-    castings::cast(&web.db, movie_id, id, casting.character, None)
-        .await
-        .map_err(|error| session.failed(error))?;
+    castings::cast(
+        &web.db,
+        movie_id,
+        id,
+        casting.character,
+        None,
+        &session.editor(),
+    )
+    .await
+    .map_err(|error| session.failed(error))?;
     Ok(redirect(&format!("/app/actors/{id}?done=cast#movies")))
 }
 
@@ -547,7 +561,7 @@ async fn uncast(
         return Err(session.refuse(StatusCode::NOT_FOUND, "There is no such casting."));
     };
     session.form(&headers, &body)?;
-    castings::uncast(&web.db, movie_id, id, None)
+    castings::uncast(&web.db, movie_id, id, None, &session.editor())
         .await
         .map_err(|error| session.failed(error))?;
     Ok(redirect(&format!("/app/actors/{id}?done=removed#movies")))

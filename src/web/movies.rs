@@ -94,7 +94,7 @@ async fn list(
     let db = &web.db;
     let window = async {
         let api: MovieListQuery = query.api()?;
-        let filter = api.filter()?;
+        let filter = api.filter();
         let filter = &filter;
         list::window(
             filter,
@@ -142,7 +142,7 @@ async fn export(
     let query = ListQuery::parse(raw.as_deref());
     let exported = async {
         let api: MovieListQuery = query.api()?;
-        csv::movies(web.db.clone(), api.filter()?, api.paging()).await
+        csv::movies(web.db.clone(), api.filter(), api.paging()).await
     }
     .await;
     exported.map_err(|error| session.refuse(error.status(), page::capitalized(&error.to_string())))
@@ -313,7 +313,7 @@ async fn create(
     let form = session.form(&headers, &body)?;
     match NewMovie::from_object(form.object(NewMovie::FIELDS, &[])) {
         Ok(new_movie) => {
-            let movie = movies::create(&web.db, &new_movie)
+            let movie = movies::create(&web.db, &new_movie, &session.editor())
                 .await
                 .map_err(|error| session.failed(error))?;
             Ok(redirect(&format!("/app/movies/{}?done=created", movie.id)))
@@ -389,7 +389,7 @@ async fn update(
             "The form does not say which version it edits.",
         )
     })?;
-    match movies::update(&web.db, id, &changes, Some(&[version])).await {
+    match movies::update(&web.db, id, &changes, Some(&[version]), &session.editor()).await {
         Ok(_) => Ok(redirect(&format!("/app/movies/{id}?done=saved"))),
         Err(StorageError::VersionMismatch(_)) => {
             let current = movies::get(&web.db, id)
@@ -477,7 +477,14 @@ async fn delete(
     let id = id_of(&session, &raw)?;
     let form = session.form(&headers, &body)?;
     let versions = form.version().map(|version| [version]);
-    match movies::delete(&web.db, id, versions.as_ref().map(|v| &v[..])).await {
+    match movies::delete(
+        &web.db,
+        id,
+        versions.as_ref().map(|v| &v[..]),
+        &session.editor(),
+    )
+    .await
+    {
         Ok(()) => Ok(redirect("/app/movies?done=deleted")),
         Err(StorageError::VersionMismatch(_)) => {
             let movie = movies::get(&web.db, id)
@@ -532,9 +539,16 @@ async fn cast(
             .await;
         }
     };
-    castings::cast(&web.db, id, actor_id, casting.character, None)
-        .await
-        .map_err(|error| session.failed(error))?;
+    castings::cast(
+        &web.db,
+        id,
+        actor_id,
+        casting.character,
+        None,
+        &session.editor(),
+    )
+    .await
+    .map_err(|error| session.failed(error))?;
     Ok(redirect(&format!("/app/movies/{id}?done=cast#cast")))
 }
 
@@ -551,7 +565,7 @@ async fn uncast(
         return Err(session.refuse(StatusCode::NOT_FOUND, "There is no such casting."));
     };
     session.form(&headers, &body)?;
-    castings::uncast(&web.db, id, actor_id, None)
+    castings::uncast(&web.db, id, actor_id, None, &session.editor())
         .await
         .map_err(|error| session.failed(error))?;
     Ok(redirect(&format!("/app/movies/{id}?done=removed#cast")))

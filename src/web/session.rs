@@ -23,6 +23,7 @@ use super::page::{self, Refused, User};
 use super::secret::{SessionId, digest_of, random_token};
 use super::{APP_PREFIX, Web};
 use crate::auth::{AuthError, Permission, Principal, Role};
+use crate::storage::history::Editor;
 use crate::storage::{Database, StorageError, on_pool};
 
 /// A session ends this long after sign-in, however active it is.
@@ -67,6 +68,8 @@ pub struct SignedIn {
     pub access_token: String,
     /// Unix time at which the access token is renewed or the person signs in again.
     pub access_expires_at: i64,
+    /// The request's `x-request-id`, which its writes record in the history.
+    request_id: String,
 }
 
 impl SignedIn {
@@ -95,6 +98,18 @@ impl SignedIn {
     /// An error page with this person's navigation, for `?`.
     pub fn refuse(&self, status: StatusCode, message: impl Into<String>) -> Refused {
         page::error_page_for(Some(&self.user), status, message).into()
+    }
+
+    /// Who is writing, as the history records it: the access token's subject, and its name or
+    /// else the name the ID token gave.
+    pub fn editor(&self) -> Editor {
+        Editor {
+            subject: self.principal.subject.clone(),
+            name: self.principal.name.clone().or_else(|| {
+                Some(self.user.who.clone()).filter(|who| *who != self.principal.subject)
+            }),
+            request_id: self.request_id.clone(),
+        }
     }
 
     /// Whether the access token grants `permission`.
@@ -182,8 +197,14 @@ impl FromRequestParts<Arc<Web>> for SignedIn {
         }
         let id = cookie_id(web, &parts.headers);
         if let Some(id) = &id
-            && let Some(session) = resume(web, id).await?
+            && let Some(mut session) = resume(web, id).await?
         {
+            session.request_id = parts
+                .headers
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
             return Ok(session);
         }
         let return_to = return_path(web, parts);
@@ -316,6 +337,7 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
         },
         access_token: kept.access_token,
         access_expires_at,
+        request_id: String::new(),
     }))
 }
 

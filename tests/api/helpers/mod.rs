@@ -6,6 +6,7 @@ pub mod jwks;
 pub mod postgres_tls;
 pub mod tokens;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use movie_manager::auth::{AuthSettings, KeySource};
@@ -78,6 +79,8 @@ pub fn http_settings() -> HttpSettings {
         header_read_timeout: Duration::from_secs(5),
         shutdown_timeout: Duration::from_secs(5),
         allow_local_auth_on_network: false,
+        max_in_flight: 256,
+        metrics_addr: None,
         public_url: None,
     }
 }
@@ -110,8 +113,10 @@ pub struct TestApp {
     pub jwks: JwksServer,
     pub key: TestKey,
     pub client: reqwest::Client,
-    /// Dropped with the app: removes the test's database.
-    _database: database::TestDatabase,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when the settings asked for it.
+    pub metrics_address: Option<String>,
+    /// Dropped with the last app on it: removes the test's database.
+    database: Arc<database::TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -124,15 +129,31 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with settings adjusted first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let key = TestKey::shared();
-        let jwks = JwksServer::start(vec![key.jwk()]).await;
-        let database = database::TestDatabase::create(backend).await;
+        let jwks = JwksServer::start(vec![TestKey::shared().jwk()]).await;
+        let database = Arc::new(database::TestDatabase::create(backend).await);
+        Self::start(database, jwks, adjust).await
+    }
+
+    /// Another instance of the server beside this one: the same database and identity
+    /// provider, nothing else shared.
+    pub async fn spawn_beside(&self) -> TestApp {
+        Self::start(Arc::clone(&self.database), self.jwks.clone(), |_| {}).await
+    }
+
+    async fn start(
+        database: Arc<database::TestDatabase>,
+        jwks: JwksServer,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = settings(database.url.clone(), &jwks);
         adjust(&mut settings);
         let application = Application::build(settings)
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", application.port());
+        let metrics_address = application
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let (shutdown, stopped) = oneshot::channel();
         let server = tokio::spawn(application.run_until(async {
             let _ = stopped.await;
@@ -140,15 +161,21 @@ impl TestApp {
         TestApp {
             address,
             jwks,
-            key,
+            key: TestKey::shared(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            _database: database,
+            metrics_address,
+            database,
             shutdown: Some(shutdown),
             server: Some(server),
         }
+    }
+
+    /// The database this app serves, for tests that look underneath the API.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
     }
 
     /// Stops the server as SIGTERM would, and waits until it has finished.

@@ -1,0 +1,294 @@
+//! The history of every write: who changed what, when, from what to what. Each write records its
+//! changes in its own transaction, so the history has every acknowledged write and nothing else.
+//! Rows outlive the resource they describe: a deleted actor's history stays readable.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::{
+    Database, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult, Value,
+    bind_args, on_pool,
+};
+
+/// Who makes a write, and the request it came with: what the history records as `by` and
+/// `request_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editor {
+    /// The token's `sub`, or what the command line says for itself.
+    pub subject: String,
+    /// The token's `name` or `email`, where present.
+    pub name: Option<String>,
+    pub request_id: String,
+}
+
+impl Editor {
+    /// A command of the command line (`movie-manager seed`, ...), as one request.
+    pub fn command(command: &str) -> Self {
+        Self {
+            subject: "cli".to_owned(),
+            name: Some(format!("movie-manager {command}")),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// What a write did to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    /// An actor joined a movie's cast, or their character changed.
+    Cast,
+    /// An actor left a movie's cast.
+    Uncast,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Cast => "cast",
+            Self::Uncast => "uncast",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Create,
+            Self::Update,
+            Self::Delete,
+            Self::Cast,
+            Self::Uncast,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == text)
+    }
+}
+
+/// For each field a write changed, what it was and what it became (`null` for "none": before a
+/// create, after a delete).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldChanges(BTreeMap<&'static str, (Json, Json)>);
+
+impl FieldChanges {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a field whose value went from `from` to `to`; one that did not change is left out.
+    pub fn field(mut self, name: &'static str, from: impl Serialize, to: impl Serialize) -> Self {
+        let (from, to) = (to_json(from), to_json(to));
+        if from != to {
+            self.0.insert(name, (from, to));
+        }
+        self
+    }
+
+    /// Records a field even if it did not change: what names the casting an entry is about.
+    pub fn key(mut self, name: &'static str, from: impl Serialize, to: impl Serialize) -> Self {
+        self.0.insert(name, (to_json(from), to_json(to)));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn to_text(&self) -> String {
+        let object: serde_json::Map<String, Json> = self
+            .0
+            .iter()
+            .map(|(name, (from, to))| {
+                (
+                    (*name).to_owned(),
+                    serde_json::json!({"from": from, "to": to}),
+                )
+            })
+            .collect();
+        Json::Object(object).to_string()
+    }
+}
+
+fn to_json(value: impl Serialize) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+/// One change to record: of which resource, what was done, which fields.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: Kind,
+    pub id: i64,
+    pub action: Action,
+    pub changes: FieldChanges,
+}
+
+/// The statement that records `entries` as the writes of `editor`, now.
+pub fn record(entries: &[Entry], editor: &Editor) -> Sql {
+    let at = super::now();
+    let mut sql = Sql::new(
+        "INSERT INTO changes (resource, resource_id, at, by_subject, by_name, action, changes, request_id) VALUES ",
+    );
+    for (index, entry) in entries.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(");
+        sql.bind(Value::Text(entry.kind.name().to_owned()))
+            .push(", ");
+        sql.bind(Value::Int(entry.id)).push(", ");
+        sql.bind(Value::Time(at)).push(", ");
+        sql.bind(Value::Text(editor.subject.clone())).push(", ");
+        sql.bind(Value::OptionalText(editor.name.clone()))
+            .push(", ");
+        sql.bind(Value::Text(entry.action.as_str().to_owned()))
+            .push(", ");
+        sql.bind(Value::Text(entry.changes.to_text())).push(", ");
+        sql.bind(Value::Text(editor.request_id.clone())).push(")");
+    }
+    sql
+}
+
+/// Runs [`record`] on a transaction of either backend.
+macro_rules! record_changes {
+    ($tx:expr, $entries:expr, $editor:expr) => {{
+        let sql = $crate::storage::history::record($entries, $editor);
+        $crate::storage::bind_args!(sqlx::query(&sql.text), sql.args)
+            .execute($tx)
+            .await?;
+    }};
+}
+pub(crate) use record_changes;
+
+/// Who made a change.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangedBy {
+    /// The token's `sub` (`cli` for the command line).
+    pub sub: String,
+    /// Their `name` or `email`, where the token had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One recorded change.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Change {
+    /// Increases with every change; the history's order.
+    pub id: i64,
+    #[serde(serialize_with = "super::json::timestamp")]
+    pub at: DateTime<Utc>,
+    pub by: ChangedBy,
+    pub action: Action,
+    /// For each field changed, `{"from": ..., "to": ...}`; a casting's entries name its
+    /// `actor_id` and `movie_id` too, and its `character`.
+    #[schema(value_type = Object)]
+    pub changes: Json,
+    /// The `x-request-id` of the request that made it.
+    pub request_id: String,
+}
+
+#[derive(FromRow)]
+struct ChangeRow {
+    id: i64,
+    at: DateTime<Utc>,
+    by_subject: String,
+    by_name: Option<String>,
+    action: String,
+    changes: String,
+    request_id: String,
+}
+
+impl ChangeRow {
+    fn into_change(self) -> StorageResult<Change> {
+        let fault = |what: &str| {
+            StorageError::Fault(sqlx::Error::Decode(
+                format!("change {}: {what}", self.id).into(),
+            ))
+        };
+        let action = Action::parse(&self.action).ok_or_else(|| fault("unknown action"))?;
+        let changes =
+            serde_json::from_str(&self.changes).map_err(|_| fault("malformed changes"))?;
+        Ok(Change {
+            id: self.id,
+            at: self.at,
+            by: ChangedBy {
+                sub: self.by_subject,
+                name: self.by_name,
+            },
+            action,
+            changes,
+            request_id: self.request_id,
+        })
+    }
+}
+
+/// The order of a history: newest first, by change id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Newest;
+
+impl SortKey for Newest {
+    const ALL: &'static [Self] = &[Self];
+
+    fn column(self) -> &'static str {
+        "id"
+    }
+
+    fn key_type(self) -> KeyType {
+        KeyType::Int
+    }
+}
+
+/// One page of a resource's history, newest first. A resource that never existed (no row, no
+/// history) is [`StorageError::NotFound`]; a deleted one keeps its history.
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn list(
+    db: &Database,
+    kind: Kind,
+    id: i64,
+    keyset: &Keyset<Newest>,
+) -> StorageResult<Page<Change>> {
+    let mut sql =
+        Sql::new("SELECT id, at, by_subject, by_name, action, changes, request_id FROM changes");
+    sql.and()
+        .push("resource = ")
+        .bind(Value::Text(kind.name().to_owned()));
+    sql.and().push("resource_id = ").bind(Value::Int(id));
+    keyset.finish(&mut sql);
+    let (rows, exists) = on_pool!(db, pool => {
+        let mut connection = super::acquire(pool).await?;
+        let rows = bind_args!(sqlx::query_as::<_, ChangeRow>(&sql.text), sql.args)
+            .fetch_all(&mut *connection)
+            .await?;
+        let exists = !rows.is_empty()
+            || sqlx::query(kind.exists_query())
+                .bind(id)
+                .fetch_optional(&mut *connection)
+                .await?
+                .is_some()
+            || sqlx::query("SELECT 1 FROM changes WHERE resource = $1 AND resource_id = $2 LIMIT 1")
+                .bind(kind.name())
+                .bind(id)
+                .fetch_optional(&mut *connection)
+                .await?
+                .is_some();
+        (rows, exists)
+    });
+    if !exists {
+        return Err(StorageError::NotFound(kind.name(), id));
+    }
+    let changes = rows
+        .into_iter()
+        .map(ChangeRow::into_change)
+        .collect::<StorageResult<Vec<Change>>>()?;
+    Ok(Page::from_rows(changes, keyset, |change| {
+        (Value::Int(change.id), change.id)
+    }))
+}
