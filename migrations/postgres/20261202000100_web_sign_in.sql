@@ -1,6 +1,6 @@
--- Signing in to the web app. Times are Unix seconds. Every secret is stored hashed (SHA-256,
--- base64url) or sealed under a key only the browser's cookie gives, so the tables are of no use
--- to someone who reads them.
+-- Signing in to the web app. Times are Unix seconds for codes, milliseconds for the web app's
+-- sign-ins and sessions. Every secret is stored hashed (SHA-256, base64url) or sealed under a
+-- key only the browser's cookie gives, so the tables are of no use to someone who reads them.
 
 -- The local identity provider's authorization codes: single-use (redeemed by one
 -- DELETE ... RETURNING), expiring within a minute, bound to client, redirect URI, nonce and

@@ -236,7 +236,9 @@ fn redirect_to(uri: &str, pairs: &[(&str, &str)]) -> Response {
     let Ok(mut url) = url::Url::parse(uri) else {
         return page::error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
     };
-    url.query_pairs_mut().extend_pairs(pairs);
+    if !pairs.is_empty() {
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
     let location = HeaderValue::from_str(url.as_str()).expect("a URL is a header value");
     (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response()
 }

@@ -34,14 +34,21 @@ pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
 /// An access token is renewed this long before it expires, so that no request carries one that
 /// is about to.
-const RENEW_EARLY_SECS: i64 = 30;
+const RENEW_EARLY: Duration = Duration::from_secs(30);
 /// The longest gap between two updates of a session's last-seen time.
-const TOUCH_INTERVAL_MAX_SECS: i64 = 60;
+const TOUCH_INTERVAL_MAX: Duration = Duration::from_secs(60);
 
+/// The current Unix time in milliseconds: the unit of the session tables, fine enough for
+/// timeouts of a few seconds in tests.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// A duration in the unit of [`unix_now`].
+fn millis(duration: Duration) -> i64 {
+    duration.as_millis().min(i64::MAX as u128) as i64
 }
 
 /// What a session keeps, sealed under its id.
@@ -245,7 +252,7 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
         return Ok(None);
     };
     let now = unix_now();
-    let idle = web.idle_timeout.as_secs() as i64;
+    let idle = millis(web.idle_timeout);
     let kept = id
         .open(&row.sealed)
         .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok());
@@ -256,7 +263,7 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
     };
     let mut access_expires_at = row.access_expires_at;
     let mut touched = false;
-    if access_expires_at - RENEW_EARLY_SECS <= now {
+    if access_expires_at - millis(RENEW_EARLY) <= now {
         let renewed = match (&kept.refresh_token, &web.oidc) {
             (Some(refresh_token), Some(oidc)) => match oidc.refresh(refresh_token).await {
                 Ok(tokens) => Some(tokens),
@@ -315,7 +322,7 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
             ));
         }
     };
-    let touch_interval = (idle / 10).min(TOUCH_INTERVAL_MAX_SECS);
+    let touch_interval = (idle / 10).min(millis(TOUCH_INTERVAL_MAX));
     if !touched && now - row.last_seen_at >= touch_interval {
         let updated = on_pool!(&web.db, pool => {
             sqlx::query("UPDATE web_sessions SET last_seen_at = $2 WHERE id_hash = $1")
@@ -341,13 +348,14 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
     }))
 }
 
-/// When an access token is to be renewed: as the token response says, else as the token's own
-/// `exp` says, else in five minutes.
+/// When an access token expires (in the unit of [`unix_now`]): as the token response says, else
+/// as the token's own `exp` says, else in five minutes.
 pub fn access_expiry(token: &str, expires_in: Option<Duration>, now: i64) -> i64 {
     match expires_in {
-        Some(expires_in) => now.saturating_add(expires_in.as_secs() as i64),
-        None => super::oidc::token_expiry(token)
-            .map_or(now + 300, |exp| exp.min(i64::MAX as u64) as i64),
+        Some(expires_in) => now.saturating_add(millis(expires_in)),
+        None => super::oidc::token_expiry(token).map_or(now + 300_000, |exp| {
+            (exp.min(i64::MAX as u64 / 1000) as i64).saturating_mul(1000)
+        }),
     }
 }
 
@@ -422,7 +430,7 @@ pub async fn start_sign_in(
             .bind(digest_of(&state))
             .bind(browser.lookup_key())
             .bind(&sealed)
-            .bind(now + SIGN_IN_TTL.as_secs() as i64)
+            .bind(now + millis(SIGN_IN_TTL))
             .execute(pool)
             .await
             .map(|_| ()),
@@ -503,8 +511,8 @@ pub async fn create(web: &Web, session: NewSession<'_>) -> Result<SessionId, Res
     };
     let sealed = id.seal(&serde_json::to_vec(&kept).unwrap_or_default());
     let now = unix_now();
-    let idle = web.idle_timeout.as_secs() as i64;
-    let lifetime = web.lifetime.as_secs() as i64;
+    let idle = millis(web.idle_timeout);
+    let lifetime = millis(web.lifetime);
     let created = on_pool!(&web.db, pool => {
         let purged = sqlx::query(
             "DELETE FROM web_sessions WHERE id_hash = $1 OR expires_at < $2 OR last_seen_at < $3",

@@ -283,7 +283,7 @@ struct TokenPage {
 
 /// `GET /app/token`: the signed-in person's access token, for curl and Postman.
 async fn token_page(session: SignedIn) -> Response {
-    let expires = DateTime::<Utc>::from_timestamp(session.access_expires_at, 0)
+    let expires = DateTime::<Utc>::from_timestamp_millis(session.access_expires_at)
         .map(|time| time.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     page::render(

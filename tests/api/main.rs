@@ -17,4 +17,5 @@ mod production;
 mod representation;
 mod rules;
 mod schemathesis;
+mod sign_in;
 mod tls;

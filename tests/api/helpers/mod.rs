@@ -1,10 +1,13 @@
 //! The test harness: [`TestApp`] (the server on a free port, over a fresh database), a JWKS
 //! server the tests control, token minting, and request helpers.
 
+pub mod browser;
 pub mod database;
 pub mod jwks;
+pub mod oidc;
 pub mod postgres_tls;
 pub mod tokens;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
