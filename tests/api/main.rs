@@ -7,6 +7,7 @@ mod actors;
 mod auth;
 mod castings;
 mod concurrency;
+mod csv;
 mod errors;
 mod history;
 mod movies;

@@ -2,6 +2,7 @@
 //! JWKS is served over HTTP by a small axum server on 127.0.0.1, which counts its requests.
 //! This file holds what the test modules share.
 
+mod id_tokens;
 mod key_rotation;
 mod local_provider;
 mod verification;
