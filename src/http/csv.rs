@@ -15,6 +15,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, VARY}
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
 
 use super::negotiate;
 use super::query::{Paging, Sort};
@@ -228,7 +229,8 @@ async fn export<T: Export>(
     });
     let head =
         futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
-    let body = Body::from_stream(futures_util::StreamExt::chain(head, tail));
+    // Fused: compression polls a body again after its end, which an unfold must not see.
+    let body = Body::from_stream(head.chain(tail).fuse());
     let disposition = format!("attachment; filename=\"{}\"", T::FILE);
     Ok((
         [

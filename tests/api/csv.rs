@@ -95,6 +95,21 @@ backend_tests! {
         .await;
         let (status, _, body) = csv(&app, "/actors?sort=-name").await;
         assert_eq!(status, 200);
+        // Compressed, the stream ends as it should.
+        let compressed = app
+            .client
+            .get(format!("{}/actors?sort=-name", app.address))
+            .bearer_auth(app.token(Caller::CastingAssistant).unwrap())
+            .header("accept", "text/csv")
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.headers()["content-encoding"], "gzip");
+        let bytes = compressed.bytes().await.unwrap();
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped).unwrap();
+        assert_eq!(unzipped, body);
         let rows: Vec<&str> = body.lines().skip(1).collect();
         assert_eq!(rows.len(), 1100, "every row, past the batches it is read in");
         let listed: Vec<&str> = rows.iter().map(|row| row.split(',').nth(1).unwrap()).collect();

@@ -20,3 +20,4 @@ mod rules;
 mod schemathesis;
 mod sign_in;
 mod tls;
+mod web;

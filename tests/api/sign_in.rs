@@ -306,7 +306,7 @@ async fn the_token_endpoint_wants_the_clients_secret() {
             .client
             .post(format!("{}/oidc/token", app.address))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(&form).unwrap());
+            .body(serde_urlencoded::to_string(form).unwrap());
         if let Some(secret) = &secret {
             request = request.basic_auth(LOCAL_CLIENT_ID, Some(secret));
         }

@@ -115,6 +115,26 @@ impl LocalApp {
         response.json().await.expect("JSON")
     }
 
+    /// `method path` of the API with `token` and a JSON body, which must answer 200; its body.
+    pub async fn api_send(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let response = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), 200, "{method} {path}");
+        response.json().await.expect("JSON")
+    }
+
     /// A client of the web app, not signed in.
     pub fn visitor(&self) -> Visitor {
         Visitor::new(&self.address)
