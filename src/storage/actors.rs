@@ -310,9 +310,7 @@ pub async fn update(
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-                return Err(StorageError::VersionMismatch(Kind::Actor.name()));
-            }
+            super::expect_version(if_match, current.version, Kind::Actor)?;
             let diff = current.diff(changes);
             if diff.is_empty() {
                 let query = format!("{} WHERE a.id = $1", select(dialect));
@@ -356,9 +354,7 @@ pub async fn delete(
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-                return Err(StorageError::VersionMismatch(Kind::Actor.name()));
-            }
+            super::expect_version(if_match, current.version, Kind::Actor)?;
             sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
             let roles: Vec<(i64, Option<String>)> =
                 sqlx::query_as("SELECT movie_id, character FROM castings WHERE actor_id = $1")

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
+use super::history::{CHANGE_COLUMNS, ChangeRow};
 use super::{Database, Sql, Value, bind_args, on_pool};
 
 /// Rows read and written per statement: few round trips, well within both databases' limits on
@@ -38,17 +39,46 @@ trait CopiedRow:
     + Unpin
 {
     const TABLE: &'static str;
-    /// Its columns; the first ones are the key the rows are read in order of.
     const COLUMNS: &'static str;
-    /// `WHERE` condition for rows after the key `after` holds (bound as `$1`, `$2`).
+    /// The columns rows are read in order of, and the condition for the rows after a key
+    /// (bound as `$1`, `$2`).
+    const ORDER: &'static str;
     const AFTER: &'static str;
     fn values(self) -> Vec<Value>;
     /// The key values of this row, to read the next batch after it.
     fn key(&self) -> (i64, i64);
 }
 
-#[derive(FromRow)]
-struct ActorRow {
+/// Defines the row of a table as `copy` moves it: its columns are its fields, in order.
+macro_rules! copied_row {
+    (
+        $row:ident, $table:literal, order $order:literal, after $after:literal,
+        key |$this:ident| $key:expr, { $($field:ident: $ty:ty),+ $(,)? }
+    ) => {
+        #[derive(FromRow)]
+        struct $row {
+            $($field: $ty,)+
+        }
+
+        impl CopiedRow for $row {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static str = stringify!($($field),+);
+            const ORDER: &'static str = $order;
+            const AFTER: &'static str = $after;
+
+            fn values(self) -> Vec<Value> {
+                vec![$(Value::from(self.$field)),+]
+            }
+
+            fn key(&self) -> (i64, i64) {
+                let $this = self;
+                $key
+            }
+        }
+    };
+}
+
+copied_row!(ActorRow, "actors", order "id", after "id > $1", key |row| (row.id, 0), {
     id: i64,
     name: String,
     name_key: String,
@@ -58,35 +88,9 @@ struct ActorRow {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-}
+});
 
-impl CopiedRow for ActorRow {
-    const TABLE: &'static str = "actors";
-    const COLUMNS: &'static str =
-        "id, name, name_key, age, gender, gender_key, version, created_at, updated_at";
-    const AFTER: &'static str = "id > $1";
-
-    fn values(self) -> Vec<Value> {
-        vec![
-            Value::Int(self.id),
-            Value::Text(self.name),
-            Value::Text(self.name_key),
-            Value::Int(self.age.into()),
-            Value::Text(self.gender),
-            Value::Text(self.gender_key),
-            Value::Int(self.version),
-            Value::Time(self.created_at),
-            Value::Time(self.updated_at),
-        ]
-    }
-
-    fn key(&self) -> (i64, i64) {
-        (self.id, 0)
-    }
-}
-
-#[derive(FromRow)]
-struct MovieRow {
+copied_row!(MovieRow, "movies", order "id", after "id > $1", key |row| (row.id, 0), {
     id: i64,
     title: String,
     title_key: String,
@@ -94,88 +98,37 @@ struct MovieRow {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-}
+});
 
-impl CopiedRow for MovieRow {
-    const TABLE: &'static str = "movies";
-    const COLUMNS: &'static str =
-        "id, title, title_key, release_date, version, created_at, updated_at";
-    const AFTER: &'static str = "id > $1";
-
-    fn values(self) -> Vec<Value> {
-        vec![
-            Value::Int(self.id),
-            Value::Text(self.title),
-            Value::Text(self.title_key),
-            Value::Date(self.release_date),
-            Value::Int(self.version),
-            Value::Time(self.created_at),
-            Value::Time(self.updated_at),
-        ]
+copied_row!(
+    CastingRow, "castings", order "movie_id, actor_id", after "(movie_id, actor_id) > ($1, $2)",
+    key |row| (row.movie_id, row.actor_id),
+    {
+        movie_id: i64,
+        actor_id: i64,
+        character: Option<String>,
+        created_at: DateTime<Utc>,
     }
+);
 
-    fn key(&self) -> (i64, i64) {
-        (self.id, 0)
-    }
-}
-
-#[derive(FromRow)]
-struct CastingRow {
-    movie_id: i64,
-    actor_id: i64,
-    character: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-impl CopiedRow for CastingRow {
-    const TABLE: &'static str = "castings";
-    const COLUMNS: &'static str = "movie_id, actor_id, character, created_at";
-    const AFTER: &'static str = "(movie_id, actor_id) > ($1, $2)";
-
-    fn values(self) -> Vec<Value> {
-        vec![
-            Value::Int(self.movie_id),
-            Value::Int(self.actor_id),
-            Value::OptionalText(self.character),
-            Value::Time(self.created_at),
-        ]
-    }
-
-    fn key(&self) -> (i64, i64) {
-        (self.movie_id, self.actor_id)
-    }
-}
-
-#[derive(FromRow)]
-struct ChangeRow {
-    id: i64,
-    resource: String,
-    resource_id: i64,
-    at: DateTime<Utc>,
-    by_subject: String,
-    by_name: Option<String>,
-    action: String,
-    changes: String,
-    request_id: String,
-}
-
+/// The history's rows are the history module's own.
 impl CopiedRow for ChangeRow {
     const TABLE: &'static str = "changes";
-    const COLUMNS: &'static str =
-        "id, resource, resource_id, at, by_subject, by_name, action, changes, request_id";
+    const COLUMNS: &'static str = CHANGE_COLUMNS;
+    const ORDER: &'static str = "id";
     const AFTER: &'static str = "id > $1";
 
     fn values(self) -> Vec<Value> {
         vec![
-            Value::Int(self.id),
-            Value::Text(self.resource),
-            Value::Int(self.resource_id),
-            Value::Time(self.at),
-            Value::Text(self.by_subject),
-            Value::OptionalText(self.by_name),
-            Value::Text(self.action),
-            Value::Text(self.changes),
-            Value::Text(self.request_id),
+            Value::from(self.id),
+            Value::from(self.resource),
+            Value::from(self.resource_id),
+            Value::from(self.at),
+            Value::from(self.by_subject),
+            Value::from(self.by_name),
+            Value::from(self.action),
+            Value::from(self.changes),
+            Value::from(self.request_id),
         ]
     }
 
@@ -212,7 +165,7 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
                             <$row>::COLUMNS,
                             <$row>::TABLE,
                             <$row>::AFTER,
-                            key_columns(<$row>::AFTER),
+                            <$row>::ORDER,
                         );
                         let mut query = sqlx::query_as::<_, $row>(&read).bind(after.0);
                         if <$row>::AFTER.contains("$2") {
@@ -265,12 +218,6 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
         })
     });
     Ok(copied)
-}
-
-/// `ORDER BY` of a batch: the columns its `AFTER` condition compares.
-fn key_columns(after: &str) -> &str {
-    let columns = after.split(" > ").next().unwrap_or(after);
-    columns.trim_start_matches('(').trim_end_matches(')')
 }
 
 async fn rows_held(db: &Database) -> anyhow::Result<i64> {

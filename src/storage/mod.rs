@@ -308,6 +308,16 @@ impl Dialect {
     }
 }
 
+/// Refuses a write whose `If-Match` does not name the version the resource is at.
+fn expect_version(if_match: Option<&[i64]>, version: i64, kind: Kind) -> StorageResult<()> {
+    match if_match {
+        Some(versions) if !versions.contains(&version) => {
+            Err(StorageError::VersionMismatch(kind.name()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// How many times a write that lost a race to another (and so must lock in order again) is
 /// tried before the request is answered 503.
 const WRITE_ATTEMPTS: usize = 5;

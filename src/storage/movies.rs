@@ -258,9 +258,7 @@ pub async fn update(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
-        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
-        }
+        super::expect_version(if_match, current.version, Kind::Movie)?;
         let diff = current.diff(changes);
         let movie = if diff.is_empty() {
             let query = format!("{} WHERE m.id = $1", select(dialect));
@@ -297,9 +295,7 @@ pub async fn delete(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
-        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
-        }
+        super::expect_version(if_match, current.version, Kind::Movie)?;
         let cast: Vec<(i64, Option<String>)> =
             sqlx::query_as("SELECT actor_id, character FROM castings WHERE movie_id = $1")
                 .bind(id)

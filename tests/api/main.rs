@@ -8,6 +8,7 @@ mod auth;
 mod castings;
 mod concurrency;
 mod csv;
+mod deploy;
 mod errors;
 mod history;
 mod movies;

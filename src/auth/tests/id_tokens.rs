@@ -98,7 +98,7 @@ async fn the_keys_are_found_through_the_issuers_discovery_document() {
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/keys"),
     });
-    let published = jwks(&[&keys()[2]]);
+    let published = super::identity::jwks(&[&keys()[2]]);
     let app = Router::new()
         .route(
             "/.well-known/openid-configuration",

@@ -3,7 +3,7 @@
 //! hand), for the tests of sign-in, sessions and CSRF that need no browser.
 
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aws_lc_rs::hmac;
 use base64::Engine;
@@ -12,31 +12,11 @@ use movie_manager::auth::KeySource;
 use movie_manager::config::Settings;
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 
+use super::temp_dir::TempDir;
 use super::{Backend, TestApp};
 
 /// The built-in provider's client id for the web app.
 pub const LOCAL_CLIENT_ID: &str = "movie-manager";
-
-/// A directory of its own under the system's temporary directory, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(prefix: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&path).expect("a temporary directory");
-        Self(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A server in local mode: its own identity provider, with a key file of its own.
 pub struct LocalApp {
@@ -59,7 +39,7 @@ impl LocalApp {
     }
 
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
-        let dir = TempDir::new("movie-manager-web");
+        let dir = TempDir::new("web");
         let key_file = dir.path().join("local.key.pem");
         let local_key = key_file.clone();
         let app = TestApp::spawn_with(backend, move |settings| {
