@@ -119,5 +119,5 @@ async fn the_keys_are_found_through_the_issuers_discovery_document() {
     let mut claims = valid_claims();
     claims["iss"] = json!(issuer);
     let principal = auth.authenticate(&keys()[2].sign(&claims)).await.unwrap();
-    assert_eq!(principal.subject, "auth0|alice");
+    assert_eq!(principal.subject, SUBJECT);
 }

@@ -175,22 +175,42 @@ impl Browser {
         !self.find_all(xpath).await.is_empty()
     }
 
+    /// Clicks the element at `xpath`, finding it again if htmx replaced it meanwhile.
     pub async fn click(&self, xpath: &str) {
-        self.find(xpath)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|error| panic!("cannot click {xpath}: {error}"));
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.find(xpath).await.click().await {
+                Ok(()) => return,
+                Err(error)
+                    if error.to_string().contains("stale element") && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("cannot click {xpath}: {error}"),
+            }
+        }
     }
 
-    /// Replaces what the field labelled `label` holds with `text`.
+    /// Replaces what the field labelled `label` holds with `text`, finding the field again if
+    /// htmx replaced it meanwhile.
     pub async fn fill(&self, label: &str, text: &str) {
-        let field = self.find(&labelled(label)).await;
-        field.clear().await.expect("a field that can be cleared");
-        field
-            .send_keys(text)
-            .await
-            .expect("a field that takes keys");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let field = self.find(&labelled(label)).await;
+            let filled = match field.clear().await {
+                Ok(()) => field.send_keys(text).await,
+                Err(error) => Err(error),
+            };
+            match filled {
+                Ok(()) => return,
+                Err(error)
+                    if error.to_string().contains("stale element") && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("cannot fill {label:?}: {error}"),
+            }
+        }
     }
 
     /// Chooses the option of the select labelled `label` whose text starts with `text`.
