@@ -14,6 +14,7 @@ mod history;
 mod movies;
 mod moving;
 mod operations;
+mod pages;
 mod paging;
 mod production;
 mod representation;

@@ -165,12 +165,21 @@ pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// HTML's escapes, undone.
+/// HTML's escapes, undone: the named ones askama writes, and numeric ones.
 pub fn unescape(text: &str) -> String {
+    let numeric = regex::Regex::new(r"&#(x[0-9a-fA-F]+|[0-9]+);").expect("a pattern");
+    let text = numeric.replace_all(text, |captures: &regex::Captures| {
+        let code = &captures[1];
+        let value = match code.strip_prefix('x') {
+            Some(hex) => u32::from_str_radix(hex, 16),
+            None => code.parse(),
+        };
+        value
+            .ok()
+            .and_then(char::from_u32)
+            .map_or_else(|| captures[0].to_owned(), String::from)
+    });
     text.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2f;", "/")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
