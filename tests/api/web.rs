@@ -393,11 +393,20 @@ async fn the_filtered_list_exports_as_csv_and_signing_out_ends_the_session() {
     }
     let browser = Browser::start().await;
     browser
-        .sign_in_locally(
-            &format!("{}/app/movies?q=alpha&sort=title", app.address),
-            "Casting Assistant",
-        )
+        .sign_in_locally(&format!("{}/app/movies", app.address), "Casting Assistant")
         .await;
+    // htmx updates the results as one types, and keeps the URL in step.
+    browser.choose("Sort", "Title, A to Z").await;
+    browser.fill("Search", "alpha").await;
+    browser
+        .wait_for_url(&format!("{}/app/movies?q=alpha", app.address))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.has(&link("Beta")).await {
+        assert!(Instant::now() < deadline, "the results never narrowed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(browser.url().await.contains("sort=title"));
     let export = browser.find(&link("Export CSV")).await;
     let href = export.attr("href").await.unwrap().expect("a link");
     assert_eq!(href, "/app/movies.csv?q=alpha&sort=title");
