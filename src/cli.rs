@@ -11,6 +11,7 @@ use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
 use crate::startup::Application;
 use crate::storage::{Database, DatabaseSettings, copy, seed};
 use crate::telemetry;
+use crate::web::WebArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,6 +68,8 @@ struct ServeArgs {
     http: HttpArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    web: WebArgs,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +84,9 @@ struct TokenArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    /// The server's address and `PUBLIC_URL`, which make the local provider's issuer.
+    #[command(flatten)]
+    http: HttpArgs,
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +133,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let settings = Settings {
                 database: args.database.settings(),
                 http: args.http.settings()?,
-                auth: args.auth.settings(&args.database.database_url)?,
+                auth: args
+                    .auth
+                    .settings(&args.database.database_url, &args.http.base_url()?)?,
+                web: args.web.settings(args.auth.auth0_domain.as_deref())?,
             };
             Application::build(settings)
                 .await?
@@ -141,7 +150,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => {
-            let settings = args.auth.settings(&args.database.database_url)?;
+            let settings = args
+                .auth
+                .settings(&args.database.database_url, &args.http.base_url()?)?;
             let token = auth::issue_local_token(&settings, args.role, args.ttl)?;
             println!("{token}");
             Ok(())

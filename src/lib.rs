@@ -20,3 +20,5 @@ pub mod startup;
 pub mod storage;
 /// Logging setup.
 pub mod telemetry;
+/// The staff's web app: pages, sign-in with OpenID Connect, sessions.
+pub mod web;

@@ -15,10 +15,11 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::auth::{Authenticator, KeySource};
-use crate::config::Settings;
+use crate::auth::{Authenticator, KeySource, provider};
+use crate::config::{self, Settings};
 use crate::http::{self, AppState};
 use crate::storage::Database;
+use crate::web::{self, Web, WebConfig};
 
 /// A server that is bound and ready to serve.
 pub struct Application {
@@ -32,8 +33,10 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database and migrates it, loads the signing keys, and binds the port.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Binds the port, connects to the database and migrates it, and loads the signing keys.
+    /// In local mode the issuer is the server's base URL: `PUBLIC_URL`, else `http://HOST:PORT`
+    /// with the port bound.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         crate::metrics::init();
         let local = matches!(settings.auth.source, KeySource::Local { .. });
         if local && !settings.http.host.is_loopback() && !settings.http.allow_local_auth_on_network
@@ -43,6 +46,17 @@ impl Application {
                  Configure AUTH0_DOMAIN or JWKS_URL, listen on a loopback HOST, or pass --allow-local-auth-on-network",
                 settings.http.host
             );
+        }
+        let address = SocketAddr::new(settings.http.host, settings.http.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let base_url = match &settings.http.public_url {
+            Some(public_url) => public_url.clone(),
+            None => config::base_url(settings.http.host, listener.local_addr()?.port()),
+        };
+        if local {
+            settings.auth.issuer = base_url.clone();
         }
         let db = Database::connect(&settings.database)
             .await
@@ -57,10 +71,15 @@ impl Application {
                  for local use only, configure AUTH0_DOMAIN or JWKS_URL in production"
             );
         }
-        let address = SocketAddr::new(settings.http.host, settings.http.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
+        let web = web::router(Web::new(WebConfig {
+            db: db.clone(),
+            auth: auth.clone(),
+            base_url,
+            audience: settings.auth.audience.clone(),
+            settings: &settings.web,
+        })?);
+        let provider = provider::router(&auth, db.clone(), settings.auth.audience.clone());
+        let others = web.merge(provider.unwrap_or_default());
         let metrics_listener = match settings.http.metrics_addr {
             Some(address) => Some(
                 TcpListener::bind(address)
@@ -76,7 +95,7 @@ impl Application {
         Ok(Self {
             listener,
             metrics_listener,
-            router: http::router(state, &settings.http),
+            router: http::router(state, &settings.http, others),
             db,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,

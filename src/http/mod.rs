@@ -3,12 +3,14 @@
 
 pub mod actors;
 pub mod castings;
+pub mod csv;
 pub mod docs;
 mod etag;
 pub mod extract;
 pub mod health;
 pub mod history;
 pub mod movies;
+pub mod negotiate;
 pub mod query;
 
 use std::any::Any;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, VARY};
 use axum::http::{HeaderName, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -84,14 +86,18 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
     (router, openapi)
 }
 
-/// The whole application: routes, docs, the local identity provider's keys, and middleware.
-pub fn router(state: AppState, settings: &HttpSettings) -> Router {
+/// The whole application: routes, docs, the local identity provider's keys, the routes of
+/// `others` (the web app, the local provider), and middleware.
+pub fn router(state: AppState, settings: &HttpSettings, others: Router) -> Router {
     let (api, openapi) = api();
     let mut app = api.merge(docs::swagger_ui(openapi));
     if state.auth.local_jwks().is_some() {
         app = app.route("/.well-known/jwks.json", get(local_jwks));
     }
-    with_middleware(app.fallback(not_found).with_state(state), settings)
+    with_middleware(
+        app.fallback(not_found).with_state(state).merge(others),
+        settings,
+    )
 }
 
 /// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU
@@ -157,7 +163,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
     // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
     // them, then CORS, request ids and tracing, which see every response as the client will.
     app.layer(inner)
-        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(outer)
 }
 
@@ -211,29 +217,46 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
 
 /// Gives every error the API's JSON shape, whatever produced it (the router's 405, the body
 /// limit, the timeout): a response that is an error but not JSON gets the JSON body for its
-/// status, keeping its headers (such as `Allow`). It is also the one place errors are logged: a
-/// server error with the detail its response carries, never shown to the client.
-async fn json_errors(mut response: Response) -> Response {
+/// status, keeping its headers (such as `Allow`). A browser, which prefers HTML, gets an HTML
+/// error page instead, unless the response is a page already (the web app's own). It is also
+/// the one place errors are logged: a server error with the detail its response carries, never
+/// shown to the client.
+async fn json_errors(request: Request<Body>, next: Next) -> Response {
+    let wants_html = negotiate::prefers(request.headers(), "text/html", "application/json");
+    let mut response = next.run(request).await;
     let status = response.status();
     if let Some(InternalDetail(detail)) = response.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(status = status.as_u16(), error = %detail, "request failed");
     } else if status.is_server_error() {
         tracing::warn!(status = status.as_u16(), "request not served");
     }
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let content_type = response.headers().get(CONTENT_TYPE);
+    let is_json =
+        content_type.is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let is_html = content_type.is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_html
+        || (is_json && !wants_html)
+    {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let replacement = error_response(status, default_message(status).to_owned());
+    let replacement = if wants_html {
+        crate::web::page::error_page(
+            status,
+            crate::web::page::capitalized(default_message(status)),
+        )
+    } else {
+        error_response(status, default_message(status).to_owned())
+    };
     let (replacement_parts, body) = replacement.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
     for (name, value) in &replacement_parts.headers {
         parts.headers.insert(name, value.clone());
     }
+    parts
+        .headers
+        .append(VARY, axum::http::HeaderValue::from_static("Accept"));
     Response::from_parts(parts, body)
 }
 

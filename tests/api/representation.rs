@@ -78,6 +78,17 @@ backend_tests! {
     }
 }
 
+/// Whether the response's `Vary` headers name `header`.
+fn varies_by(response: &reqwest::Response, header: &str) -> bool {
+    response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|name| name.trim().eq_ignore_ascii_case(header))
+}
+
 once_tests! {
     async fn a_page_is_compressed_with_gzip_or_brotli_when_the_client_asks(app) {
         for index in 0..100 {
@@ -86,7 +97,7 @@ once_tests! {
         let path = "/actors?limit=100";
         let plain = raw_get(&app, path, None).await;
         assert_eq!(plain.headers().get("content-encoding"), None);
-        assert_eq!(plain.headers()["vary"], "accept-encoding");
+        assert!(varies_by(&plain, "accept-encoding"), "{:?}", plain.headers());
         let plain_bytes = plain.bytes().await.unwrap();
         let expected: Value = serde_json::from_slice(&plain_bytes).unwrap();
         assert_eq!(expected["actors"].as_array().unwrap().len(), 100);
@@ -95,7 +106,7 @@ once_tests! {
             let reply = raw_get(&app, path, Some(encoding)).await;
             assert_eq!(reply.status(), 200);
             assert_eq!(reply.headers()["content-encoding"], encoding);
-            assert_eq!(reply.headers()["vary"], "accept-encoding");
+            assert!(varies_by(&reply, "accept-encoding"), "{:?}", reply.headers());
             let compressed = reply.bytes().await.unwrap();
             assert!(
                 compressed.len() * 4 < plain_bytes.len(),

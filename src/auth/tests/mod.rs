@@ -2,6 +2,7 @@
 //! JWKS is served over HTTP on 127.0.0.1, by the identity provider the black-box tests use too.
 //! This file holds what the test modules share.
 
+mod id_tokens;
 mod key_rotation;
 mod local_provider;
 mod verification;

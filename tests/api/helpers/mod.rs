@@ -2,13 +2,16 @@
 //! identity provider of its own), request helpers, the checks the test files share, and the
 //! macros that choose the backends a test runs on.
 
+pub mod browser;
 pub mod cli;
 pub mod database;
 pub mod identity;
 pub mod json;
+pub mod oidc;
 pub mod postgres_tls;
 pub mod refusals;
 pub mod temp_dir;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,7 @@ use movie_manager::auth::{AuthSettings, KeySource};
 use movie_manager::config::{HttpSettings, Settings};
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
+use movie_manager::web::WebSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -76,6 +80,7 @@ pub fn http_settings() -> HttpSettings {
         allow_local_auth_on_network: false,
         max_in_flight: 256,
         metrics_addr: None,
+        public_url: None,
     }
 }
 
@@ -97,6 +102,7 @@ pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
             refresh_cooldown: Duration::from_millis(200),
             max_key_age: Duration::from_secs(600),
         },
+        web: WebSettings::default(),
     }
 }
 
