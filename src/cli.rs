@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `token` and `seed`. Every flag is also
-//! the environment variable docs/API.md names.
+//! The command line: `serve` (the default), `migrate`, `token`, `seed`, `backup` and `copy`.
+//! Every flag is also the environment variable docs/API.md names.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,8 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::{self, Role};
 use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
 use crate::startup::Application;
-use crate::storage::{Database, seed};
+use crate::storage::{Database, DatabaseSettings, copy, seed};
 use crate::telemetry;
+use crate::web::WebArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +37,27 @@ enum Command {
     Token(TokenArgs),
     /// Fill the database with sample data.
     Seed(SeedArgs),
+    /// Write a consistent copy of a live SQLite database to a new file.
+    Backup(BackupArgs),
+    /// Copy the whole catalogue, history included, into another (empty) database.
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    path: std::path::PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+struct CopyArgs {
+    /// The database to copy into, e.g. `postgres://user@host/db`; it must be empty.
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -46,6 +68,8 @@ struct ServeArgs {
     http: HttpArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    web: WebArgs,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +84,9 @@ struct TokenArgs {
     database: DatabaseArgs,
     #[command(flatten)]
     auth: AuthArgs,
+    /// The server's address and `PUBLIC_URL`, which make the local provider's issuer.
+    #[command(flatten)]
+    http: HttpArgs,
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +133,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let settings = Settings {
                 database: args.database.settings(),
                 http: args.http.settings()?,
-                auth: args.auth.settings(&args.database.database_url)?,
+                auth: args
+                    .auth
+                    .settings(&args.database.database_url, &args.http.base_url()?)?,
+                web: args.web.settings(args.auth.auth0_domain.as_deref())?,
             };
             Application::build(settings)
                 .await?
@@ -120,9 +150,29 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => {
-            let settings = args.auth.settings(&args.database.database_url)?;
+            let settings = args
+                .auth
+                .settings(&args.database.database_url, &args.http.base_url()?)?;
             let token = auth::issue_local_token(&settings, args.role, args.ttl)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Backup(args) => {
+            let db = Database::connect(&args.database.settings()).await?;
+            copy::backup(&db, &args.path).await?;
+            println!("backed up to {}", args.path.display());
+            Ok(())
+        }
+        Command::Copy(args) => {
+            let source = Database::connect(&args.database.settings()).await?;
+            source.migrate().await?;
+            let target = Database::connect(&DatabaseSettings {
+                url: args.to.clone(),
+                max_connections: 1,
+            })
+            .await?;
+            let copied = copy::copy(&source, &target).await?;
+            println!("{copied}");
             Ok(())
         }
         Command::Seed(args) => {

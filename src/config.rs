@@ -2,7 +2,7 @@
 //! Configuration), resolved here into the [`Settings`] that [`crate::startup::Application::build`]
 //! takes. A setting that cannot be understood stops the server at start, saying which.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,9 +12,7 @@ use clap::Args;
 
 use crate::auth::{AuthSettings, KeySource};
 use crate::storage::DatabaseSettings;
-
-/// The issuer of the tokens that the local identity provider signs.
-pub const LOCAL_ISSUER: &str = "movie-manager-local";
+use crate::web::WebSettings;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -22,6 +20,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
     pub auth: AuthSettings,
+    pub web: WebSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +37,13 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Lets the local identity provider serve on a non-loopback address.
     pub allow_local_auth_on_network: bool,
+    /// Beyond this many requests in flight, the server answers 503 at once.
+    pub max_in_flight: usize,
+    /// Where `/metrics` is served, if anywhere (never on the public port).
+    pub metrics_addr: Option<SocketAddr>,
+    /// The origin people reach the server at (`PUBLIC_URL`); `None` means `http://HOST:PORT`
+    /// with the port actually bound.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -91,8 +97,10 @@ pub struct AuthArgs {
 }
 
 impl AuthArgs {
-    /// An external provider when AUTH0_DOMAIN or JWKS_URL says so; the local one otherwise.
-    pub fn settings(&self, database_url: &str) -> anyhow::Result<AuthSettings> {
+    /// An external provider when AUTH0_DOMAIN, JWKS_URL or JWT_ISSUER says so (with JWT_ISSUER
+    /// alone, its discovery document names the JWKS); the local one otherwise, whose issuer is
+    /// `local_issuer`, the server's own base URL.
+    pub fn settings(&self, database_url: &str, local_issuer: &str) -> anyhow::Result<AuthSettings> {
         let domain = self.auth0_domain.as_deref().map(normalize_domain);
         let jwks_url = self.jwks_url.clone().or_else(|| {
             domain
@@ -111,14 +119,23 @@ impl AuthArgs {
                 let issuer = issuer.context("JWT_ISSUER is required with JWKS_URL")?;
                 (issuer, KeySource::Remote { jwks_url })
             }
-            None => {
-                let key_file = match &self.local_key_file {
-                    Some(path) => path.clone(),
-                    None => default_key_file(database_url),
-                };
-                let issuer = issuer.unwrap_or_else(|| LOCAL_ISSUER.to_owned());
-                (issuer, KeySource::Local { key_file })
-            }
+            None => match issuer {
+                Some(issuer) => {
+                    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+                        bail!(
+                            "JWT_ISSUER must be an http(s) URL: its discovery document names the JWKS"
+                        );
+                    }
+                    (issuer, KeySource::Discovered)
+                }
+                None => {
+                    let key_file = match &self.local_key_file {
+                        Some(path) => path.clone(),
+                        None => default_key_file(database_url),
+                    };
+                    (local_issuer.to_owned(), KeySource::Local { key_file })
+                }
+            },
         };
         Ok(AuthSettings {
             issuer,
@@ -131,7 +148,7 @@ impl AuthArgs {
 }
 
 /// Accepts `tenant.auth0.com`, `https://tenant.auth0.com` and `https://tenant.auth0.com/`.
-fn normalize_domain(domain: &str) -> String {
+pub(crate) fn normalize_domain(domain: &str) -> String {
     domain
         .trim()
         .trim_start_matches("https://")
@@ -170,6 +187,17 @@ pub struct HttpArgs {
     /// How long in-flight requests may take to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
     pub shutdown_timeout: Duration,
+    /// Beyond this many requests in flight, answer 503 with Retry-After at once instead of
+    /// queueing (`/healthz` is always answered).
+    #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_in_flight: u32,
+    /// Where to serve `/metrics` in Prometheus' text format, e.g. `127.0.0.1:9090`; unset: nowhere.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// The origin people reach the server at, e.g. `https://movies.example.com` (redirect URIs,
+    /// the local issuer, secure cookies when https); default `http://HOST:PORT`.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl HttpArgs {
@@ -182,8 +210,35 @@ impl HttpArgs {
             header_read_timeout: Duration::from_secs(10),
             shutdown_timeout: self.shutdown_timeout,
             allow_local_auth_on_network: self.allow_local_auth_on_network,
+            max_in_flight: self.max_in_flight as usize,
+            metrics_addr: self.metrics_addr,
+            public_url: self.public_url()?,
         })
     }
+
+    /// `PUBLIC_URL` as an origin, if set.
+    fn public_url(&self) -> anyhow::Result<Option<String>> {
+        self.public_url
+            .as_deref()
+            .map(|raw| {
+                let origin = parse_origin(raw.trim())
+                    .with_context(|| format!("PUBLIC_URL: {raw:?} is not scheme://host[:port]"))?;
+                Ok(origin.to_str()?.to_owned())
+            })
+            .transpose()
+    }
+
+    /// The server's base URL as these arguments give it: `PUBLIC_URL`, or `http://HOST:PORT`.
+    pub fn base_url(&self) -> anyhow::Result<String> {
+        Ok(self
+            .public_url()?
+            .unwrap_or_else(|| base_url(self.host, self.port)))
+    }
+}
+
+/// `http://HOST:PORT`, with an IPv6 host in brackets.
+pub fn base_url(host: IpAddr, port: u16) -> String {
+    format!("http://{}", SocketAddr::new(host, port))
 }
 
 /// `*` (any origin), or a comma-separated list of origins, each `scheme://host[:port]` as a
@@ -251,13 +306,13 @@ mod tests {
             jwks_refresh_cooldown: Duration::from_secs(30),
             jwks_max_age: Duration::from_secs(600),
         };
-        let settings = args.settings("sqlite://x.db").unwrap();
+        let settings = args.settings("sqlite://x.db", "http://local").unwrap();
         assert_eq!(settings.issuer, "https://tenant.auth0.com/");
         match settings.source {
             KeySource::Remote { jwks_url } => {
                 assert_eq!(jwks_url, "https://tenant.auth0.com/.well-known/jwks.json")
             }
-            KeySource::Local { .. } => panic!("expected the remote provider"),
+            other => panic!("expected the remote provider, not {other:?}"),
         }
     }
 

@@ -10,6 +10,8 @@ pub mod config;
 pub mod error;
 /// The HTTP API: routes by resource, extractors, validation, docs and middleware.
 pub mod http;
+/// Prometheus metrics, on their own listener.
+pub mod metrics;
 /// The catalogue's fields and request bodies: each rule of the resources, written once.
 pub mod model;
 /// Building and running the server.
@@ -18,3 +20,5 @@ pub mod startup;
 pub mod storage;
 /// Logging setup.
 pub mod telemetry;
+/// The staff's web app: pages, sign-in with OpenID Connect, sessions.
+pub mod web;

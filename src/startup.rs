@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -10,16 +12,20 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::auth::{Authenticator, KeySource};
-use crate::config::Settings;
+use crate::auth::{Authenticator, KeySource, provider};
+use crate::config::{self, Settings};
 use crate::http::{self, AppState};
 use crate::storage::Database;
+use crate::web::{self, Web, WebConfig};
 
 /// A server that is bound and ready to serve.
 pub struct Application {
     listener: TcpListener,
+    /// Serves `/metrics`, when `METRICS_ADDR` says where.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     db: Database,
     header_read_timeout: Duration,
@@ -27,8 +33,11 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database and migrates it, loads the signing keys, and binds the port.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// Binds the port, connects to the database and migrates it, and loads the signing keys.
+    /// In local mode the issuer is the server's base URL: `PUBLIC_URL`, else `http://HOST:PORT`
+    /// with the port bound.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        crate::metrics::init();
         let local = matches!(settings.auth.source, KeySource::Local { .. });
         if local && !settings.http.host.is_loopback() && !settings.http.allow_local_auth_on_network
         {
@@ -37,6 +46,17 @@ impl Application {
                  Configure AUTH0_DOMAIN or JWKS_URL, listen on a loopback HOST, or pass --allow-local-auth-on-network",
                 settings.http.host
             );
+        }
+        let address = SocketAddr::new(settings.http.host, settings.http.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let base_url = match &settings.http.public_url {
+            Some(public_url) => public_url.clone(),
+            None => config::base_url(settings.http.host, listener.local_addr()?.port()),
+        };
+        if local {
+            settings.auth.issuer = base_url.clone();
         }
         let db = Database::connect(&settings.database)
             .await
@@ -51,17 +71,31 @@ impl Application {
                  for local use only, configure AUTH0_DOMAIN or JWKS_URL in production"
             );
         }
-        let address = SocketAddr::new(settings.http.host, settings.http.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
+        let web = web::router(Web::new(WebConfig {
+            db: db.clone(),
+            auth: auth.clone(),
+            base_url,
+            audience: settings.auth.audience.clone(),
+            settings: &settings.web,
+        })?);
+        let provider = provider::router(&auth, db.clone(), settings.auth.audience.clone());
+        let others = web.merge(provider.unwrap_or_default());
+        let metrics_listener = match settings.http.metrics_addr {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot serve metrics on {address}"))?,
+            ),
+            None => None,
+        };
         let state = AppState {
             db: db.clone(),
             auth,
         };
         Ok(Self {
             listener,
-            router: http::router(state, &settings.http),
+            metrics_listener,
+            router: http::router(state, &settings.http, others),
             db,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,
@@ -73,6 +107,12 @@ impl Application {
             .local_addr()
             .map(|address| address.port())
             .unwrap_or(0)
+    }
+
+    /// The port `/metrics` is served on, if it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let listener = self.metrics_listener.as_ref()?;
+        listener.local_addr().ok().map(|address| address.port())
     }
 
     pub fn database(&self) -> &Database {
@@ -89,6 +129,13 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         tracing::info!(%address, database = self.db.backend_name(), "listening");
+        let metrics = self.metrics_listener.map(|listener| {
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "serving /metrics");
+            }
+            let router = crate::metrics::router(self.db.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let mut http1 = hyper::server::conn::http1::Builder::new();
         http1
             .timer(TokioTimer::new())
@@ -109,7 +156,8 @@ impl Application {
                     };
                     let _ = stream.set_nodelay(true);
                     let service = TowerToHyperService::new(self.router.clone());
-                    let connection = http1.serve_connection(TokioIo::new(stream), service);
+                    let connection =
+                        http1.serve_connection(TokioIo::new(LingeringClose::new(stream)), service);
                     let connection = graceful.watch(connection);
                     tokio::spawn(async move {
                         if let Err(error) = connection.await {
@@ -121,6 +169,9 @@ impl Application {
             }
         }
         drop(self.listener);
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         tracing::info!("shutting down: finishing in-flight requests");
         if tokio::time::timeout(self.shutdown_timeout, graceful.shutdown())
             .await
@@ -153,5 +204,82 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// How long a closing connection keeps reading what the client still sends, and how much of it.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+const LINGER_MAX_BYTES: usize = 1024 * 1024;
+
+/// A connection that closes gracefully after an early answer (RFC 9112, 9.6): when the server
+/// answers before reading the whole request (a 413 for a body past the limit), closing at once
+/// would make the kernel reset the connection over the unread bytes, and a client still sending
+/// would lose the answer. So it sends its end first, then reads and discards what arrives, up to
+/// a bound and a time limit, before closing.
+struct LingeringClose {
+    stream: TcpStream,
+    linger: Option<(Pin<Box<tokio::time::Sleep>>, usize)>,
+}
+
+impl LingeringClose {
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream,
+            linger: None,
+        }
+    }
+}
+
+impl AsyncRead for LingeringClose {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for LingeringClose {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.linger.is_none() {
+            ready!(Pin::new(&mut this.stream).poll_shutdown(cx))?;
+            this.linger = Some((Box::pin(tokio::time::sleep(LINGER_TIMEOUT)), 0));
+        }
+        let Some((deadline, drained)) = this.linger.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut scratch = [0; 8192];
+        loop {
+            if *drained >= LINGER_MAX_BYTES || deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => *drained += buf.filled().len(),
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The signing keys tokens are checked against, and keeping them current.
 //!
-//! In remote mode the keys come from the configured JWKS URL only. They are fetched at start,
+//! In remote mode the keys come from the configured JWKS URL only (or the one the configured
+//! issuer's discovery document names, looked up again whenever a fetch fails). They are fetched at start,
 //! again every `max_key_age` in the background, and when a token names an unknown `kid`: at
 //! most once per cooldown, with concurrent misses sharing one fetch. A failed fetch or an
 //! unusable answer keeps the keys held. In local mode the key set is fixed.
@@ -52,13 +53,40 @@ pub(super) struct KeyStore {
 
 struct Remote {
     client: reqwest::Client,
-    url: String,
+    location: JwksLocation,
     cooldown: Duration,
     /// Held for the whole of a fetch, so fetches never overlap; holds when the last one started.
     last_fetch: Mutex<Option<Instant>>,
     /// Counts finished fetches: a miss that waited for the lock sees whether one happened
     /// meanwhile, and then uses its result instead of fetching again.
     fetches: AtomicU64,
+}
+
+/// Where the JWKS is published.
+pub(super) enum JwksLocation {
+    /// A configured URL.
+    Fixed(String),
+    /// The `jwks_uri` of the issuer's discovery document, remembered until a fetch fails.
+    Discovered {
+        issuer: String,
+        resolved: std::sync::Mutex<Option<String>>,
+    },
+}
+
+impl JwksLocation {
+    pub(super) fn discovered(issuer: String) -> Self {
+        Self::Discovered {
+            issuer,
+            resolved: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Fixed(url) => url.clone(),
+            Self::Discovered { issuer, .. } => super::discovery::discovery_url(issuer),
+        }
+    }
 }
 
 impl KeyStore {
@@ -76,7 +104,7 @@ impl KeyStore {
     /// A store fed from a JWKS URL: tries a first fetch (a failure leaves it without keys, not
     /// in error) and starts the background refresh.
     pub(super) async fn start_remote(
-        url: String,
+        location: JwksLocation,
         cooldown: Duration,
         max_key_age: Duration,
         cache: Arc<TokenCache>,
@@ -90,7 +118,7 @@ impl KeyStore {
             cache,
             remote: Some(Remote {
                 client,
-                url,
+                location,
                 cooldown,
                 last_fetch: Mutex::new(None),
                 fetches: AtomicU64::new(0),
@@ -147,27 +175,37 @@ impl KeyStore {
 
     async fn fetch_and_install(&self, remote: &Remote, last_fetch: &mut Option<Instant>) {
         *last_fetch = Some(Instant::now());
-        match remote
+        let outcome = match remote
             .fetch()
             .await
             .and_then(|body| KeySet::from_jwks(&body))
         {
-            Ok(keys) => self.install(keys),
-            Err(error) => tracing::warn!(
-                url = %remote.url,
-                error = format!("{error:#}"),
-                "cannot refresh the JWKS; keeping the keys held"
-            ),
-        }
+            Ok(keys) => {
+                if self.install(keys) {
+                    "installed"
+                } else {
+                    "unchanged"
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    url = %remote.location.describe(),
+                    error = format!("{error:#}"),
+                    "cannot refresh the JWKS; keeping the keys held"
+                );
+                "failed"
+            }
+        };
+        metrics::counter!(crate::metrics::JWKS_REFRESHES, "outcome" => outcome).increment(1);
         remote.fetches.fetch_add(1, Ordering::Release);
     }
 
     /// Makes `keys` the current key set, unless it holds the same keys: a periodic refresh
-    /// that changes nothing must not empty the token cache.
-    fn install(&self, keys: KeySet) {
+    /// that changes nothing must not empty the token cache. Whether it installed them.
+    fn install(&self, keys: KeySet) -> bool {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         if current.same_keys(&keys) {
-            return;
+            return false;
         }
         let generation = current.generation() + 1;
         tracing::info!(
@@ -177,6 +215,7 @@ impl KeyStore {
         );
         *current = Arc::new(keys.with_generation(generation));
         self.cache.reset(generation);
+        true
     }
 }
 
@@ -201,9 +240,37 @@ async fn refresh_periodically(store: Weak<KeyStore>, period: Duration, retry: Du
 impl Remote {
     /// The JWKS document, or why it could not be had.
     async fn fetch(&self) -> anyhow::Result<Vec<u8>> {
+        let url = self.jwks_url().await?;
+        let fetched = self.fetch_from(&url).await;
+        if fetched.is_err()
+            && let JwksLocation::Discovered { resolved, .. } = &self.location
+        {
+            *resolved.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        fetched
+    }
+
+    async fn jwks_url(&self) -> anyhow::Result<String> {
+        match &self.location {
+            JwksLocation::Fixed(url) => Ok(url.clone()),
+            JwksLocation::Discovered { issuer, resolved } => {
+                let known = resolved.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(url) = known {
+                    return Ok(url);
+                }
+                let url = super::discovery::fetch(&self.client, issuer)
+                    .await?
+                    .jwks_uri;
+                *resolved.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
+                Ok(url)
+            }
+        }
+    }
+
+    async fn fetch_from(&self, url: &str) -> anyhow::Result<Vec<u8>> {
         let mut response = self
             .client
-            .get(&self.url)
+            .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await?

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
@@ -26,11 +27,16 @@ use super::token::unix_now;
 const PEM_BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
 const PEM_END: &str = "-----END PRIVATE KEY-----";
 
+/// Labels the HMAC that derives the web app's client secret from the signing key: every instance
+/// that shares the key file agrees on the secret, and nothing else needs configuring.
+const CLIENT_SECRET_LABEL: &[u8] = b"movie-manager local provider: web client secret v1";
+
 /// The local provider's key, with its public JWK.
 pub(super) struct LocalIdentity {
     key_pair: RsaKeyPair,
     kid: String,
     jwk: Value,
+    client_secret: String,
 }
 
 impl LocalIdentity {
@@ -52,7 +58,31 @@ impl LocalIdentity {
         let e = public.exponent().big_endian_without_leading_zero();
         let kid = rsa_thumbprint(n, e);
         let jwk = rsa_signing_jwk(&kid, n, e);
-        LocalIdentity { key_pair, kid, jwk }
+        let der = key_pair
+            .as_der()
+            .expect("a key pair that was parsed or generated encodes as DER");
+        let mac = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, der.as_ref()),
+            CLIENT_SECRET_LABEL,
+        );
+        let client_secret = URL_SAFE_NO_PAD.encode(mac.as_ref());
+        LocalIdentity {
+            key_pair,
+            kid,
+            jwk,
+            client_secret,
+        }
+    }
+
+    /// The secret of the web app's client of the local provider.
+    pub(super) fn client_secret(&self) -> &str {
+        &self.client_secret
+    }
+
+    /// A compact JWS of `claims`, signed with the key and naming its kid.
+    pub(super) fn sign(&self, claims: &Value) -> anyhow::Result<String> {
+        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
+        sign_rs256(&self.key_pair, &header, claims)
     }
 
     /// The JWKS document that publishes the key.
@@ -78,8 +108,7 @@ impl LocalIdentity {
             "exp": now.saturating_add(ttl.as_secs()),
             "permissions": permissions,
         });
-        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
-        sign_rs256(&self.key_pair, &header, &claims)
+        self.sign(&claims)
     }
 }
 

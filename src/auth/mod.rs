@@ -8,10 +8,13 @@
 //! [`Authenticator::authenticate`] and checks [`Principal::has`].
 
 mod cache;
+pub mod discovery;
+mod id_token;
 mod jwks;
 mod key_store;
 mod local;
 mod permissions;
+pub mod provider;
 mod token;
 
 #[cfg(test)]
@@ -23,11 +26,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+pub use id_token::IdClaims;
 pub use permissions::{Permission, Principal, Role};
 
 use cache::{TokenCache, TokenDigest};
 use jwks::KeySet;
-use key_store::KeyStore;
+use key_store::{JwksLocation, KeyStore};
 use local::LocalIdentity;
 use token::{TokenHeader, TokenVerifier, unix_now};
 
@@ -50,6 +54,9 @@ pub struct AuthSettings {
 pub enum KeySource {
     /// An external identity provider's JWKS.
     Remote { jwks_url: String },
+    /// An external identity provider's JWKS, at the URL its discovery document names
+    /// (`ISSUER/.well-known/openid-configuration`).
+    Discovered,
     /// The local identity provider: an RSA key in this file (PKCS#8 PEM), created if missing.
     Local { key_file: PathBuf },
 }
@@ -72,6 +79,7 @@ pub struct Authenticator {
 }
 
 struct Inner {
+    issuer: String,
     verifier: TokenVerifier,
     keys: Arc<KeyStore>,
     cache: Arc<TokenCache>,
@@ -96,7 +104,17 @@ impl Authenticator {
             }
             KeySource::Remote { jwks_url } => {
                 let keys = KeyStore::start_remote(
-                    jwks_url,
+                    JwksLocation::Fixed(jwks_url),
+                    settings.refresh_cooldown,
+                    settings.max_key_age,
+                    Arc::clone(&cache),
+                )
+                .await?;
+                (keys, None)
+            }
+            KeySource::Discovered => {
+                let keys = KeyStore::start_remote(
+                    JwksLocation::discovered(settings.issuer.clone()),
                     settings.refresh_cooldown,
                     settings.max_key_age,
                     Arc::clone(&cache),
@@ -107,6 +125,7 @@ impl Authenticator {
         };
         Ok(Authenticator {
             inner: Arc::new(Inner {
+                issuer: settings.issuer,
                 verifier,
                 keys,
                 cache,
@@ -119,7 +138,10 @@ impl Authenticator {
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let digest = TokenDigest::of(token);
         let now = unix_now();
-        if let Some(principal) = self.inner.cache.get(&digest, now) {
+        let cached = self.inner.cache.get(&digest, now);
+        let result = if cached.is_some() { "hit" } else { "miss" };
+        metrics::counter!(crate::metrics::TOKEN_CACHE, "result" => result).increment(1);
+        if let Some(principal) = cached {
             return Ok(principal);
         }
         let header = TokenHeader::parse(token)?;
@@ -133,6 +155,23 @@ impl Authenticator {
             now,
         );
         Ok(verified.principal)
+    }
+
+    /// Verifies the ID token of a sign-in of the web app's client `client_id`, which sent `nonce`.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<IdClaims, AuthError> {
+        let header = TokenHeader::parse(token)?;
+        let key = self.inner.keys.key_for(&header.kid).await?;
+        id_token::verify(token, &key.decoding, &self.inner.issuer, client_id, nonce)
+    }
+
+    /// The issuer whose tokens are accepted.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
     }
 
     /// Whether a usable key set is held (what `/readyz` reports for authentication).

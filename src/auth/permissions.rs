@@ -97,6 +97,23 @@ impl Role {
         }
     }
 
+    /// The role's name for people, e.g. `"Casting Director"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::CastingAssistant => "Casting Assistant",
+            Role::CastingDirector => "Casting Director",
+            Role::ExecutiveProducer => "Executive Producer",
+        }
+    }
+
+    /// The role whose permissions are exactly these, if any.
+    pub fn of(principal: &Principal) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| {
+            principal.permissions().count() == role.permissions().len()
+                && role.permissions().iter().all(|p| principal.has(*p))
+        })
+    }
+
     /// The role's name on the command line and in local subjects, e.g. `"casting-director"`.
     pub fn as_str(self) -> &'static str {
         match self {

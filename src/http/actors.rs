@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header::VARY;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,7 +14,7 @@ use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
 use super::query::{
     CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
 };
-use super::{AppState, Deleted, etag};
+use super::{AppState, Deleted, csv, etag};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{ActorChanges, Age, NewActor};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
@@ -100,24 +102,36 @@ pub struct ActorCreated {
     security(("bearer" = ["get:actors"])),
     params(ActorListQuery),
     responses(
-        (status = 200, body = ActorPage),
-        (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, or a cursor of another sort or filter."),
+        (status = 200, description = "A page of actors; with `Accept: text/csv`, every actor the filters keep, as CSV (no `limit` or `cursor`).", content(
+            (ActorPage = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, a cursor of another sort or filter, or `limit` or `cursor` with `Accept: text/csv`."),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody),
     )
 )]
 async fn list_actors(
     _: Authorized<can::GetActors>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<ActorListQuery>,
-) -> Result<Json<ActorPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = query.filter();
+    if csv::wanted(&headers) {
+        return csv::actors(state.db.clone(), filter, query.paging()).await;
+    }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = actors::list(&state.db, &filter, &request.keyset).await?;
-    Ok(Json(ActorPage {
+    let mut response = Json(ActorPage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         actors: page.items,
-    }))
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
 }
 
 /// Read an actor, with the movies it is cast in.

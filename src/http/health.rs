@@ -13,6 +13,9 @@ use utoipa_axum::routes;
 use super::AppState;
 use crate::error::{ErrorBody, error_response};
 
+/// The liveness probe's path: load shedding never refuses it.
+pub const LIVENESS_PATH: &str = "/healthz";
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))
@@ -27,10 +30,10 @@ pub struct Health {
     status: &'static str,
 }
 
-/// The front door: sends visitors to the web app.
-#[utoipa::path(get, path = "/", tag = "health", responses((status = 302, description = "To the docs page (the web app's place until it exists).", headers(("Location" = String)))))]
+/// The front door: sends visitors to the web app, which sends them on to sign in.
+#[utoipa::path(get, path = "/", tag = "health", responses((status = 302, description = "To the web app, `/app/`.", headers(("Location" = String)))))]
 async fn root() -> impl IntoResponse {
-    (StatusCode::FOUND, [(LOCATION, "/docs/")])
+    (StatusCode::FOUND, [(LOCATION, "/app/")])
 }
 
 /// 200 while the process runs.

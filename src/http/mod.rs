@@ -3,24 +3,29 @@
 
 pub mod actors;
 pub mod castings;
+pub mod csv;
 pub mod docs;
 mod etag;
 pub mod extract;
 pub mod health;
 pub mod history;
 pub mod movies;
+pub mod negotiate;
 pub mod query;
 
 use std::any::Any;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, VARY};
 use axum::http::{HeaderName, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -81,14 +86,18 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
     (router, openapi)
 }
 
-/// The whole application: routes, docs, the local identity provider's keys, and middleware.
-pub fn router(state: AppState, settings: &HttpSettings) -> Router {
+/// The whole application: routes, docs, the local identity provider's keys, the routes of
+/// `others` (the web app, the local provider), and middleware.
+pub fn router(state: AppState, settings: &HttpSettings, others: Router) -> Router {
     let (api, openapi) = api();
     let mut app = api.merge(docs::swagger_ui(openapi));
     if state.auth.local_jwks().is_some() {
         app = app.route("/.well-known/jwks.json", get(local_jwks));
     }
-    with_middleware(app.fallback(not_found).with_state(state), settings)
+    with_middleware(
+        app.fallback(not_found).with_state(state).merge(others),
+        settings,
+    )
 }
 
 /// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU
@@ -101,7 +110,9 @@ const COMPRESSION_MIN_BYTES: u16 = 256;
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
 /// panic recovery and the body size limit.
 pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
+    let permits = Arc::new(Semaphore::new(settings.max_in_flight));
     let inner = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(permits, shed_load))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
@@ -109,6 +120,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyLimitLayer::new(extract::BODY_LIMIT));
     let outer = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
@@ -151,8 +163,27 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
     // Inside out: limits and panics nearest the handlers, then the JSON error shape over all of
     // them, then CORS, request ids and tracing, which see every response as the client will.
     app.layer(inner)
-        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(outer)
+}
+
+/// Answers 503 at once, rather than queueing without bound, while `max_in_flight` requests are
+/// being handled; `/healthz` is always answered, so that a busy server is not taken for a dead one.
+async fn shed_load(
+    State(permits): State<Arc<Semaphore>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    if request.uri().path() == health::LIVENESS_PATH {
+        return next.run(request).await;
+    }
+    match permits.try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => {
+            metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
+            ApiError::Unavailable("the server is busy; try again shortly").into_response()
+        }
+    }
 }
 
 async fn local_jwks(State(state): State<AppState>) -> Response {
@@ -186,29 +217,46 @@ fn cors(settings: &HttpSettings) -> CorsLayer {
 
 /// Gives every error the API's JSON shape, whatever produced it (the router's 405, the body
 /// limit, the timeout): a response that is an error but not JSON gets the JSON body for its
-/// status, keeping its headers (such as `Allow`). It is also the one place errors are logged: a
-/// server error with the detail its response carries, never shown to the client.
-async fn json_errors(mut response: Response) -> Response {
+/// status, keeping its headers (such as `Allow`). A browser, which prefers HTML, gets an HTML
+/// error page instead, unless the response is a page already (the web app's own). It is also
+/// the one place errors are logged: a server error with the detail its response carries, never
+/// shown to the client.
+async fn json_errors(request: Request<Body>, next: Next) -> Response {
+    let wants_html = negotiate::prefers(request.headers(), "text/html", "application/json");
+    let mut response = next.run(request).await;
     let status = response.status();
     if let Some(InternalDetail(detail)) = response.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(status = status.as_u16(), error = %detail, "request failed");
     } else if status.is_server_error() {
         tracing::warn!(status = status.as_u16(), "request not served");
     }
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let content_type = response.headers().get(CONTENT_TYPE);
+    let is_json =
+        content_type.is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let is_html = content_type.is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_html
+        || (is_json && !wants_html)
+    {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let replacement = error_response(status, default_message(status).to_owned());
+    let replacement = if wants_html {
+        crate::web::page::error_page(
+            status,
+            crate::web::page::capitalized(default_message(status)),
+        )
+    } else {
+        error_response(status, default_message(status).to_owned())
+    };
     let (replacement_parts, body) = replacement.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
     for (name, value) in &replacement_parts.headers {
         parts.headers.insert(name, value.clone());
     }
+    parts
+        .headers
+        .append(VARY, axum::http::HeaderValue::from_static("Accept"));
     Response::from_parts(parts, body)
 }
 

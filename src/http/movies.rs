@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header::VARY;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +15,7 @@ use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
 use super::query::{
     CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
 };
-use super::{AppState, Deleted, etag};
+use super::{AppState, Deleted, csv, etag};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{MovieChanges, NewMovie};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
@@ -107,24 +109,36 @@ pub fn movie_response(movie: Movie) -> Response {
     security(("bearer" = ["get:movies"])),
     params(MovieListQuery),
     responses(
-        (status = 200, body = MoviePage),
-        (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, or a cursor of another sort or filter."),
+        (status = 200, description = "A page of movies; with `Accept: text/csv`, every movie the filters keep, as CSV (no `limit` or `cursor`).", content(
+            (MoviePage = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, body = ErrorBody, description = "A malformed or out-of-range parameter, a cursor of another sort or filter, or `limit` or `cursor` with `Accept: text/csv`."),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody),
     )
 )]
 async fn list_movies(
     _: Authorized<can::GetMovies>,
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<MovieListQuery>,
-) -> Result<Json<MoviePage>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = query.filter();
+    if csv::wanted(&headers) {
+        return csv::movies(state.db.clone(), filter, query.paging()).await;
+    }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = movies::list(&state.db, &filter, &request.keyset).await?;
-    Ok(Json(MoviePage {
+    let mut response = Json(MoviePage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         movies: page.items,
-    }))
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
 }
 
 /// Read a movie, with its cast.

@@ -33,21 +33,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let raw = parts.uri.query().unwrap_or_default();
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
-        serde_path_to_error::deserialize(deserializer)
-            .map(Query)
-            .map_err(|error| {
-                let path = error.path().to_string();
-                let message = error.into_inner().to_string();
-                ApiError::BadRequest(if path == "." {
-                    message
-                } else {
-                    format!("{path}: {message}")
-                })
-            })
+        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
     }
+}
+
+/// A query string read into `T` as [`Query`] reads it (the web app reads its lists this way).
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        ApiError::BadRequest(if path == "." {
+            message
+        } else {
+            format!("{path}: {message}")
+        })
+    })
 }
 
 /// A value of one query parameter, read from its text.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
@@ -147,7 +147,8 @@ pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> Storage
     sql.bind(Value::Time(now)).push(")");
     on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
         let created = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
             .fetch_one(&mut *tx)
             .await?;
@@ -166,7 +167,7 @@ pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> Storage
 pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
     let actor = on_pool!(db, pool, dialect => {
         let query = format!("{} WHERE a.id = $1", select(dialect));
-        sqlx::query_as::<_, Actor>(&query).bind(id).fetch_optional(pool).await?
+        sqlx::query_as::<_, Actor>(&query).bind(id).fetch_optional(&mut *super::acquire(pool).await?).await?
     });
     actor.ok_or(StorageError::NotFound(Kind::Actor.name(), id))
 }
@@ -208,7 +209,7 @@ pub async fn list(
             sql.text,
             keyset.order_by("a.")
         );
-        bind_args!(sqlx::query_as::<_, Actor>(&query), sql.args).fetch_all(pool).await?
+        bind_args!(sqlx::query_as::<_, Actor>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
     });
     Ok(Page::from_rows(rows, keyset, |actor| {
         (keyset.sort.value(actor), actor.id)
@@ -301,16 +302,15 @@ pub async fn update(
     on_pool!(db, pool, dialect => {
         let lock = if changes.name.is_some() { "" } else { dialect.for_update };
         let read = format!("{CURRENT}{lock}");
+        let mut connection = super::acquire(pool).await?;
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = pool.begin_with(dialect.begin_write).await?;
+            let mut tx = connection.begin_with(dialect.begin_write).await?;
             let current = sqlx::query_as::<_, Current>(&read)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-                return Err(StorageError::VersionMismatch(Kind::Actor.name()));
-            }
+            super::expect_version(if_match, current.version, Kind::Actor)?;
             let diff = current.diff(changes);
             if diff.is_empty() {
                 let query = format!("{} WHERE a.id = $1", select(dialect));
@@ -346,16 +346,15 @@ pub async fn delete(
     editor: &Editor,
 ) -> StorageResult<()> {
     on_pool!(db, pool, dialect => {
+        let mut connection = super::acquire(pool).await?;
         for _ in 0..WRITE_ATTEMPTS {
-            let mut tx = pool.begin_with(dialect.begin_write).await?;
+            let mut tx = connection.begin_with(dialect.begin_write).await?;
             let current = sqlx::query_as::<_, Current>(CURRENT)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
-            if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-                return Err(StorageError::VersionMismatch(Kind::Actor.name()));
-            }
+            super::expect_version(if_match, current.version, Kind::Actor)?;
             sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
             let roles: Vec<(i64, Option<String>)> =
                 sqlx::query_as("SELECT movie_id, character FROM castings WHERE actor_id = $1")

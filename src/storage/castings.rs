@@ -1,6 +1,8 @@
 //! Castings: who is cast in what. Casting changes the movie (its version and `updated_at`) and
 //! the actor's version, since both representations list the casting; both histories record it.
 
+use sqlx::Connection;
+
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::movies::{self, Movie};
 use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, missed, on_pool};
@@ -67,7 +69,8 @@ async fn write(
         bump_movie.push(" AND version IN ").bind_list(versions);
     }
     let changed: Option<Movie> = on_pool!(db, pool, dialect => {
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
         let movie_bumped = bind_args!(sqlx::query(&bump_movie.text), bump_movie.args)
             .execute(&mut *tx)
             .await?

@@ -195,16 +195,23 @@ pub struct Change {
     pub request_id: String,
 }
 
+/// A row of `changes`, as stored.
 #[derive(FromRow)]
-struct ChangeRow {
-    id: i64,
-    at: DateTime<Utc>,
-    by_subject: String,
-    by_name: Option<String>,
-    action: String,
-    changes: String,
-    request_id: String,
+pub(super) struct ChangeRow {
+    pub(super) id: i64,
+    pub(super) resource: String,
+    pub(super) resource_id: i64,
+    pub(super) at: DateTime<Utc>,
+    pub(super) by_subject: String,
+    pub(super) by_name: Option<String>,
+    pub(super) action: String,
+    pub(super) changes: String,
+    pub(super) request_id: String,
 }
+
+/// Its columns, in its fields' order.
+pub(super) const CHANGE_COLUMNS: &str =
+    "id, resource, resource_id, at, by_subject, by_name, action, changes, request_id";
 
 impl ChangeRow {
     fn into_change(self) -> StorageResult<Change> {
@@ -255,15 +262,15 @@ pub async fn list(
     id: i64,
     keyset: &Keyset<Newest>,
 ) -> StorageResult<Page<Change>> {
-    let mut sql =
-        Sql::new("SELECT id, at, by_subject, by_name, action, changes, request_id FROM changes");
+    let mut sql = Sql::new("SELECT ");
+    sql.push(CHANGE_COLUMNS).push(" FROM changes");
     sql.and()
         .push("resource = ")
         .bind(Value::Text(kind.name().to_owned()));
     sql.and().push("resource_id = ").bind(Value::Int(id));
     keyset.finish(&mut sql);
     let (rows, exists) = on_pool!(db, pool => {
-        let mut connection = pool.acquire().await?;
+        let mut connection = super::acquire(pool).await?;
         let rows = bind_args!(sqlx::query_as::<_, ChangeRow>(&sql.text), sql.args)
             .fetch_all(&mut *connection)
             .await?;

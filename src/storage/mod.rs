@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod castings;
+pub mod copy;
 pub mod history;
 mod json;
 pub mod movies;
@@ -165,12 +166,30 @@ impl Database {
         on_pool!(self, pool => pool.close().await)
     }
 
+    /// The pool's connections: how many are open, and how many of them are idle.
+    pub fn pool_size(&self) -> (u32, u32) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle() as u32))
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
             Self::Postgres(_) => "postgres",
         }
     }
+}
+
+/// A connection from the pool, with the wait for it recorded in the metrics.
+pub(crate) async fn acquire<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
+    let started = std::time::Instant::now();
+    let connection = pool.acquire().await;
+    metrics::histogram!(crate::metrics::POOL_ACQUIRE).record(started.elapsed().as_secs_f64());
+    if matches!(connection, Err(sqlx::Error::PoolTimedOut)) {
+        metrics::counter!(crate::metrics::POOL_TIMEOUTS).increment(1);
+    }
+    connection
 }
 
 /// The current time as both databases store it: UTC, to the microsecond.
@@ -228,6 +247,8 @@ pub struct Dialect {
     /// Appended to a `SELECT` that locks the rows it reads until the transaction ends; SQLite's
     /// write lock already covers the whole database.
     pub for_update: &'static str,
+    /// Follows `INSERT INTO table (columns)` to write ids the database would otherwise assign.
+    pub explicit_ids: &'static str,
     sqlite: bool,
 }
 
@@ -235,13 +256,44 @@ impl Dialect {
     pub const SQLITE: Dialect = Dialect {
         begin_write: "BEGIN IMMEDIATE",
         for_update: "",
+        explicit_ids: "",
         sqlite: true,
     };
     pub const POSTGRES: Dialect = Dialect {
         begin_write: "BEGIN",
         for_update: " FOR UPDATE",
+        explicit_ids: " OVERRIDING SYSTEM VALUE",
         sqlite: false,
     };
+
+    /// The highest id `table` has ever assigned (deleted rows' included), or 0.
+    pub fn last_id(&self, table: &str) -> String {
+        if self.sqlite {
+            format!("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)")
+        } else {
+            format!(
+                "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass), 0)"
+            )
+        }
+    }
+
+    /// The statements that make `table` assign ids after `$1` from now on, never one it assigned
+    /// before, as after a copy that wrote ids of its own.
+    pub fn continue_ids_after(&self, table: &str) -> Vec<String> {
+        if self.sqlite {
+            vec![
+                format!(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT '{table}', 0 \
+                     WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '{table}')"
+                ),
+                format!("UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = '{table}'"),
+            ]
+        } else {
+            vec![format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST($1, 1), $1 > 0)"
+            )]
+        }
+    }
 
     /// A JSON array (as the database's JSON type) with one object per row of `from`, built from
     /// `fields` (`'key', expression, ...`) in `order`; `[]` when there are no rows.
@@ -253,6 +305,16 @@ impl Dialect {
                 "(SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY {order}), '[]'::json) FROM {from})"
             )
         }
+    }
+}
+
+/// Refuses a write whose `If-Match` does not name the version the resource is at.
+fn expect_version(if_match: Option<&[i64]>, version: i64, kind: Kind) -> StorageResult<()> {
+    match if_match {
+        Some(versions) if !versions.contains(&version) => {
+            Err(StorageError::VersionMismatch(kind.name()))
+        }
+        _ => Ok(()),
     }
 }
 

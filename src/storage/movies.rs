@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
 use super::actors::search_key;
@@ -133,7 +133,8 @@ pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> Storage
     sql.bind(Value::Time(now)).push(")");
     on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
         let created = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
             .fetch_one(&mut *tx)
             .await?;
@@ -151,7 +152,7 @@ pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> Storage
 pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
     let movie = on_pool!(db, pool, dialect => {
         let query = format!("{} WHERE m.id = $1", select(dialect));
-        sqlx::query_as::<_, Movie>(&query).bind(id).fetch_optional(pool).await?
+        sqlx::query_as::<_, Movie>(&query).bind(id).fetch_optional(&mut *super::acquire(pool).await?).await?
     });
     movie.ok_or(StorageError::NotFound(Kind::Movie.name(), id))
 }
@@ -183,7 +184,7 @@ pub async fn list(
             sql.text,
             keyset.order_by("m.")
         );
-        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(pool).await?
+        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
     });
     Ok(Page::from_rows(rows, keyset, |movie| {
         (keyset.sort.value(movie), movie.id)
@@ -250,15 +251,14 @@ pub async fn update(
     sql.push(" WHERE id = ").bind(Value::Int(id));
     on_pool!(db, pool, dialect => {
         sql.push(&returning(dialect));
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
         let current = sqlx::query_as::<_, Current>(&lock(dialect))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
-        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
-        }
+        super::expect_version(if_match, current.version, Kind::Movie)?;
         let diff = current.diff(changes);
         let movie = if diff.is_empty() {
             let query = format!("{} WHERE m.id = $1", select(dialect));
@@ -288,15 +288,14 @@ pub async fn delete(
     editor: &Editor,
 ) -> StorageResult<()> {
     on_pool!(db, pool, dialect => {
-        let mut tx = pool.begin_with(dialect.begin_write).await?;
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
         let current = sqlx::query_as::<_, Current>(&lock(dialect))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
-        if if_match.is_some_and(|versions| !versions.contains(&current.version)) {
-            return Err(StorageError::VersionMismatch(Kind::Movie.name()));
-        }
+        super::expect_version(if_match, current.version, Kind::Movie)?;
         let cast: Vec<(i64, Option<String>)> =
             sqlx::query_as("SELECT actor_id, character FROM castings WHERE movie_id = $1")
                 .bind(id)

@@ -1,49 +1,14 @@
 //! Actors: create, read, change, delete, and every bad input refused without a change.
 
-use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::errors::{assert_refused, everything};
-use crate::helpers::{Caller, TestApp, backend_tests};
+use crate::helpers::json::{cast, ids, timestamp, with_field, without_field};
+use crate::helpers::refusals::assert_refused;
+use crate::helpers::{Caller, backend_tests};
 
 fn new_actor() -> Value {
     json!({"name": "Ana", "age": 30, "gender": "female"})
-}
-
-/// A valid new actor with one field replaced.
-fn new_actor_with(field: &str, value: Value) -> Value {
-    let mut body = new_actor();
-    body[field] = value;
-    body
-}
-
-/// A valid new actor without one field.
-fn new_actor_without(field: &str) -> Value {
-    let mut body = new_actor();
-    body.as_object_mut().unwrap().remove(field);
-    body
-}
-
-fn time(value: &Value) -> DateTime<Utc> {
-    let text = value.as_str().expect("a timestamp");
-    assert!(
-        text.ends_with('Z') || text.ends_with("+00:00"),
-        "not UTC: {text}"
-    );
-    DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|_| panic!("not RFC 3339: {text}"))
-        .with_timezone(&Utc)
-}
-
-/// The actor and its ETag, as read now.
-async fn read(app: &TestApp, id: i64) -> (Value, String) {
-    let reply = app
-        .get(Caller::CastingAssistant, &format!("/actors/{id}"))
-        .await;
-    reply.assert_status(200);
-    let etag = reply.header("etag").expect("an ETag").to_owned();
-    (reply.body["actor"].clone(), etag)
 }
 
 /// Values every text field refuses, with what makes them bad.
@@ -97,32 +62,40 @@ fn bad_new_actors() -> Vec<(String, Value, &'static str)> {
         for (what, value) in bad_texts(max) {
             cases.push((
                 format!("{field} {what}"),
-                new_actor_with(field, value),
+                with_field(new_actor(), field, value),
                 field,
             ));
         }
     }
     for (what, value) in bad_ages() {
-        cases.push((format!("age {what}"), new_actor_with("age", value), "age"));
+        cases.push((
+            format!("age {what}"),
+            with_field(new_actor(), "age", value),
+            "age",
+        ));
     }
     for field in ["name", "age", "gender"] {
-        cases.push((format!("without {field}"), new_actor_without(field), field));
+        cases.push((
+            format!("without {field}"),
+            without_field(new_actor(), field),
+            field,
+        ));
     }
     for field in ["id", "created_at", "updated_at", "movies"] {
         cases.push((
             format!("with the server-owned {field}"),
-            new_actor_with(field, json!(7)),
+            with_field(new_actor(), field, json!(7)),
             field,
         ));
     }
     cases.push((
         "with an unknown field".into(),
-        new_actor_with("nickname", json!("Annie")),
+        with_field(new_actor(), "nickname", json!("Annie")),
         "nickname",
     ));
     cases.push((
         "with a field of another case".into(),
-        new_actor_with("Name", json!("Annie")),
+        with_field(new_actor(), "Name", json!("Annie")),
         "Name",
     ));
     cases
@@ -196,9 +169,9 @@ backend_tests! {
         assert_eq!(created["age"], json!(30));
         assert_eq!(created["gender"], json!("female"));
         assert_eq!(created["movies"], json!([]));
-        assert_eq!(time(&created["created_at"]), time(&created["updated_at"]));
+        assert_eq!(timestamp(&created["created_at"]), timestamp(&created["updated_at"]));
         let post_etag = reply.header("etag").expect("an ETag on POST").to_owned();
-        let (actor, etag) = read(&app, id).await;
+        let (actor, etag) = app.actor_and_etag(id).await;
         assert_eq!(&actor, created, "the read differs from what POST answered");
         assert_eq!(etag, post_etag);
         assert!(etag.starts_with('"') && etag.ends_with('"'), "not a strong ETag: {etag}");
@@ -208,18 +181,12 @@ backend_tests! {
         let first = app.create_actor("Ana", 30, "female").await;
         let second = app.create_actor("Bo", 40, "male").await;
         assert_ne!(first, second);
-        let ids: Vec<Value> = app
-            .list_all("/actors", "actors")
-            .await
-            .iter()
-            .map(|actor| actor["id"].clone())
-            .collect();
-        assert_eq!(ids, [json!(first), json!(second)]);
+        assert_eq!(ids(&app.list_all("/actors", "actors").await), [first, second]);
     }
 
     async fn patching_one_field_changes_only_it_and_moves_updated_at_and_the_etag(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let (before, etag_before) = read(&app, id).await;
+        let (before, etag_before) = app.actor_and_etag(id).await;
         let reply = app.patch(Caller::CastingDirector, &format!("/actors/{id}"), json!({"age": 31})).await;
         reply.assert_status(200);
         let patched = &reply.body["actor"];
@@ -228,21 +195,21 @@ backend_tests! {
         assert_eq!(patched["gender"], before["gender"]);
         assert_eq!(patched["id"], json!(id));
         assert_eq!(patched["created_at"], before["created_at"]);
-        assert!(time(&patched["updated_at"]) > time(&before["updated_at"]), "updated_at did not move");
+        assert!(timestamp(&patched["updated_at"]) > timestamp(&before["updated_at"]), "updated_at did not move");
         let patch_etag = reply.header("etag").expect("an ETag on PATCH").to_owned();
         assert_ne!(patch_etag, etag_before);
-        let (after, etag_after) = read(&app, id).await;
+        let (after, etag_after) = app.actor_and_etag(id).await;
         assert_eq!(&after, patched);
         assert_eq!(etag_after, patch_etag);
     }
 
     async fn patching_two_fields_leaves_the_third_unchanged(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let (before, _) = read(&app, id).await;
+        let (before, _) = app.actor_and_etag(id).await;
         app.patch(Caller::ExecutiveProducer, &format!("/actors/{id}"), json!({"name": "Ana María", "gender": "woman"}))
             .await
             .assert_status(200);
-        let (after, _) = read(&app, id).await;
+        let (after, _) = app.actor_and_etag(id).await;
         assert_eq!(after["name"], json!("Ana María"));
         assert_eq!(after["gender"], json!("woman"));
         assert_eq!(after["age"], before["age"]);
@@ -350,7 +317,7 @@ backend_tests! {
 
     async fn a_name_of_201_characters_is_refused_and_nothing_is_created(app) {
         let reply = app
-            .post(Caller::ExecutiveProducer, "/actors", new_actor_with("name", json!("a".repeat(201))))
+            .post(Caller::ExecutiveProducer, "/actors", with_field(new_actor(), "name", json!("a".repeat(201))))
             .await;
         assert_refused(&reply, 422, "validation_failed", "name", "a name of 201 characters");
         assert_eq!(app.list_all("/actors", "actors").await, Vec::<Value>::new());
@@ -358,7 +325,7 @@ backend_tests! {
 
     async fn a_gender_of_51_characters_is_refused_and_nothing_is_created(app) {
         let reply = app
-            .post(Caller::ExecutiveProducer, "/actors", new_actor_with("gender", json!("g".repeat(51))))
+            .post(Caller::ExecutiveProducer, "/actors", with_field(new_actor(), "gender", json!("g".repeat(51))))
             .await;
         assert_refused(&reply, 422, "validation_failed", "gender", "a gender of 51 characters");
         assert_eq!(app.list_all("/actors", "actors").await, Vec::<Value>::new());
@@ -366,7 +333,7 @@ backend_tests! {
 
     async fn ages_0_and_150_are_accepted(app) {
         for age in [0, 150] {
-            let reply = app.post(Caller::ExecutiveProducer, "/actors", new_actor_with("age", json!(age))).await;
+            let reply = app.post(Caller::ExecutiveProducer, "/actors", with_field(new_actor(), "age", json!(age))).await;
             assert_eq!(reply.status, 200, "age {age}: {}", reply.body);
             assert_eq!(reply.body["actor"]["age"], json!(age));
         }
@@ -396,38 +363,38 @@ backend_tests! {
 
     async fn every_bad_patch_is_refused_with_422_naming_the_field_and_the_actor_is_unchanged(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = read(&app, id).await;
+        let before = app.actor_and_etag(id).await;
         for (case, body, field) in bad_actor_patches() {
             let case = format!("PATCH /actors/{id} with {case}: {body}");
             let reply = app.patch(Caller::ExecutiveProducer, &format!("/actors/{id}"), body).await;
             assert_refused(&reply, 422, "validation_failed", field, &case);
-            assert_eq!(read(&app, id).await, before, "{case}: the actor or its ETag changed");
+            assert_eq!(app.actor_and_etag(id).await, before, "{case}: the actor or its ETag changed");
         }
     }
 
     async fn an_empty_patch_is_refused_with_422_and_the_actor_is_unchanged(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = read(&app, id).await;
+        let before = app.actor_and_etag(id).await;
         let reply = app.patch(Caller::ExecutiveProducer, &format!("/actors/{id}"), json!({})).await;
         assert_refused(&reply, 422, "validation_failed", "", "PATCH with {}");
-        assert_eq!(read(&app, id).await, before);
+        assert_eq!(app.actor_and_etag(id).await, before);
     }
 
     async fn a_body_that_is_not_an_object_is_refused_with_422_and_changes_nothing(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for body in [json!([new_actor()]), json!([]), json!("Ana"), json!(30), json!(null), json!(true)] {
             let reply = app.post(Caller::ExecutiveProducer, "/actors", body.clone()).await;
             assert_refused(&reply, 422, "validation_failed", "", &format!("POST /actors with {body}"));
             let reply = app.patch(Caller::ExecutiveProducer, &format!("/actors/{id}"), body.clone()).await;
             assert_refused(&reply, 422, "validation_failed", "", &format!("PATCH /actors/{id} with {body}"));
         }
-        assert_eq!(everything(&app).await, before);
+        assert_eq!(app.everything().await, before);
     }
 
     async fn an_id_that_is_not_a_positive_integer_is_400_and_changes_nothing(app) {
         app.create_actor("Ana", 30, "female").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for raw in ["abc", "99999999999999999999", "9223372036854775808", "0", "-1", "1.5", "1e3", "0x1", "%20", "+1", "01"] {
             for method in [Method::GET, Method::PATCH, Method::DELETE] {
                 let path = format!("/actors/{raw}");
@@ -438,12 +405,12 @@ backend_tests! {
                 assert_refused(&reply, 400, "bad_request", "id", &case);
             }
         }
-        assert_eq!(everything(&app).await, before);
+        assert_eq!(app.everything().await, before);
     }
 
     async fn a_missing_actor_is_404_to_read_patch_and_delete(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for missing in [id + 1, 987_654_321, i64::MAX] {
             let path = format!("/actors/{missing}");
             let reply = app.get(Caller::CastingAssistant, &path).await;
@@ -453,7 +420,7 @@ backend_tests! {
             let reply = app.delete(Caller::CastingDirector, &path).await;
             assert_refused(&reply, 404, "not_found", "", &format!("DELETE {path}"));
         }
-        assert_eq!(everything(&app).await, before, "a write to a missing actor changed something");
+        assert_eq!(app.everything().await, before, "a write to a missing actor changed something");
     }
 
     async fn an_actor_lists_the_movies_it_is_cast_in_and_deleting_it_removes_only_its_castings(app) {
@@ -468,9 +435,8 @@ backend_tests! {
         assert_eq!(actor["movies"][0]["title"], json!("Heat"));
         assert_eq!(actor["movies"][0]["character"], json!("Lead"));
         app.delete(Caller::CastingDirector, &format!("/actors/{ana}")).await.assert_status(200);
-        let cast = app.movie(movie).await["cast"].clone();
-        let ids: Vec<Value> = cast.as_array().unwrap().iter().map(|member| member["id"].clone()).collect();
-        assert_eq!(ids, [json!(bo)], "cast after deleting Ana: {cast}");
+        let cast = cast(&app.movie(movie).await);
+        assert_eq!(cast, [(bo, json!("Sidekick"))], "cast after deleting Ana");
         assert_eq!(app.actor(bo).await["movies"][0]["id"], json!(movie));
     }
 }

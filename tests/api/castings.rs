@@ -4,27 +4,12 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Caller, Reply, TestApp, backend_tests};
+use crate::helpers::identity;
+use crate::helpers::json::{cast, roles};
+use crate::helpers::{Caller, TestApp, backend_tests};
 
 fn casting(movie: i64, actor: i64) -> String {
     format!("/movies/{movie}/actors/{actor}")
-}
-
-#[track_caller]
-fn etag(reply: &Reply) -> String {
-    reply.header("etag").expect("an ETag").to_owned()
-}
-
-/// The resource at `path` as an executive producer reads it, and its ETag.
-async fn read(app: &TestApp, path: &str) -> (Value, String) {
-    let reply = app.get(Caller::ExecutiveProducer, path).await;
-    reply.assert_status(200);
-    let field = if path.starts_with("/actors") {
-        "actor"
-    } else {
-        "movie"
-    };
-    (reply.body[field].clone(), etag(&reply))
 }
 
 /// A movie with an actor ready to cast in it.
@@ -32,26 +17,6 @@ async fn movie_and_actor(app: &TestApp) -> (i64, i64) {
     let movie = app.create_movie("Avatar", "2009-12-18").await;
     let actor = app.create_actor("Zoë Saldaña", 46, "female").await;
     (movie, actor)
-}
-
-/// The actor's `movies` entries as (movie id, character).
-fn roles(actor: &Value) -> Vec<(i64, Value)> {
-    actor["movies"]
-        .as_array()
-        .expect("movies")
-        .iter()
-        .map(|role| (role["id"].as_i64().unwrap(), role["character"].clone()))
-        .collect()
-}
-
-/// The movie's `cast` entries as (actor id, character).
-fn cast(movie: &Value) -> Vec<(i64, Value)> {
-    movie["cast"]
-        .as_array()
-        .expect("cast")
-        .iter()
-        .map(|member| (member["id"].as_i64().unwrap(), member["character"].clone()))
-        .collect()
 }
 
 backend_tests! {
@@ -114,26 +79,26 @@ backend_tests! {
             .put(Caller::CastingDirector, &casting(movie, actor), json!({"character": "Neytiri"}))
             .await;
         first.assert_status(200);
-        let (_, actor_etag) = read(&app, &format!("/actors/{actor}")).await;
+        let (_, actor_etag) = app.actor_and_etag(actor).await;
 
         let again = app
             .put(Caller::CastingDirector, &casting(movie, actor), json!({"character": "Neytiri"}))
             .await;
         again.assert_status(200);
         assert_eq!(again.body["movie"]["cast"], first.body["movie"]["cast"]);
-        assert_eq!(etag(&again), etag(&first), "nothing changed, so neither did the ETag");
+        assert_eq!(again.etag(), first.etag(), "nothing changed, so neither did the ETag");
         assert_eq!(again.body["movie"]["updated_at"], first.body["movie"]["updated_at"]);
-        let (read_back, movie_etag) = read(&app, &format!("/movies/{movie}")).await;
-        assert_eq!(movie_etag, etag(&first));
+        let (read_back, movie_etag) = app.movie_and_etag(movie).await;
+        assert_eq!(movie_etag, first.etag());
         assert_eq!(cast(&read_back), vec![(actor, json!("Neytiri"))]);
-        assert_eq!(read(&app, &format!("/actors/{actor}")).await.1, actor_etag);
+        assert_eq!(app.actor_and_etag(actor).await.1, actor_etag);
 
         // The same goes for a casting without a character.
         let other = app.create_actor("Sigourney Weaver", 75, "female").await;
         let first = app.call(Caller::CastingDirector, Method::PUT, &casting(movie, other)).send().await;
         let again = app.call(Caller::CastingDirector, Method::PUT, &casting(movie, other)).send().await;
         again.assert_status(200);
-        assert_eq!(etag(&again), etag(&first));
+        assert_eq!(again.etag(), first.etag());
         assert_eq!(again.body["movie"]["cast"], first.body["movie"]["cast"]);
     }
 
@@ -147,7 +112,7 @@ backend_tests! {
             .await;
         changed.assert_status(200);
         assert_eq!(cast(&changed.body["movie"]), vec![(actor, json!("Mo'at"))]);
-        assert_ne!(etag(&changed), etag(&first));
+        assert_ne!(changed.etag(), first.etag());
         assert_eq!(roles(&app.actor(actor).await), vec![(movie, json!("Mo'at"))]);
 
         // And back to no character at all.
@@ -185,29 +150,29 @@ backend_tests! {
         let stays = app.create_actor("Stephen Lang", 72, "male").await;
         app.cast(movie, actor, "Neytiri").await;
         app.cast(movie, stays, "Quaritch").await;
-        let (_, before) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, before) = app.movie_and_etag(movie).await;
 
         let reply = app.delete(Caller::CastingDirector, &casting(movie, actor)).await;
         reply.assert_status(200);
         assert_eq!(reply.body["movie"]["id"], json!(movie));
         assert_eq!(cast(&reply.body["movie"]), vec![(stays, json!("Quaritch"))]);
-        assert_ne!(etag(&reply), before);
+        assert_ne!(reply.etag(), before);
         assert_eq!(cast(&app.movie(movie).await), vec![(stays, json!("Quaritch"))]);
         assert_eq!(roles(&app.actor(actor).await), vec![]);
         assert_eq!(app.actor(actor).await["name"], json!("Zoë Saldaña"), "the actor stays");
 
         // Again: there is nothing to remove.
-        let (_, after) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, after) = app.movie_and_etag(movie).await;
         app.delete(Caller::CastingDirector, &casting(movie, actor))
             .await
             .assert_error(404, "not_found");
-        assert_eq!(read(&app, &format!("/movies/{movie}")).await.1, after);
+        assert_eq!(app.movie_and_etag(movie).await.1, after);
     }
 
     async fn casting_a_missing_actor_is_404_and_changes_nothing(app) {
         let (movie, actor) = movie_and_actor(&app).await;
         app.cast(movie, actor, "Neytiri").await;
-        let (before, movie_etag) = read(&app, &format!("/movies/{movie}")).await;
+        let (before, movie_etag) = app.movie_and_etag(movie).await;
 
         let missing = actor + 1000;
         app.put(Caller::CastingDirector, &casting(movie, missing), json!({"character": "Ghost"}))
@@ -216,7 +181,7 @@ backend_tests! {
         app.delete(Caller::CastingDirector, &casting(movie, missing))
             .await
             .assert_error(404, "not_found");
-        let (after, etag_after) = read(&app, &format!("/movies/{movie}")).await;
+        let (after, etag_after) = app.movie_and_etag(movie).await;
         assert_eq!(after, before);
         assert_eq!(etag_after, movie_etag);
     }
@@ -224,7 +189,7 @@ backend_tests! {
     async fn casting_in_a_missing_movie_is_404_and_changes_nothing(app) {
         let (movie, actor) = movie_and_actor(&app).await;
         app.cast(movie, actor, "Neytiri").await;
-        let (before, actor_etag) = read(&app, &format!("/actors/{actor}")).await;
+        let (before, actor_etag) = app.actor_and_etag(actor).await;
 
         let missing = movie + 1000;
         app.put(Caller::CastingDirector, &casting(missing, actor), json!({"character": "Ghost"}))
@@ -236,7 +201,7 @@ backend_tests! {
         app.put(Caller::CastingDirector, &casting(missing, actor + 1000), json!({}))
             .await
             .assert_error(404, "not_found");
-        let (after, etag_after) = read(&app, &format!("/actors/{actor}")).await;
+        let (after, etag_after) = app.actor_and_etag(actor).await;
         assert_eq!(after, before);
         assert_eq!(etag_after, actor_etag);
     }
@@ -264,8 +229,8 @@ backend_tests! {
     async fn an_invalid_casting_body_is_422_and_changes_nothing(app) {
         let (movie, actor) = movie_and_actor(&app).await;
         app.cast(movie, actor, "Neytiri").await;
-        let (before, movie_etag) = read(&app, &format!("/movies/{movie}")).await;
-        let (actor_before, actor_etag) = read(&app, &format!("/actors/{actor}")).await;
+        let (before, movie_etag) = app.movie_and_etag(movie).await;
+        let (actor_before, actor_etag) = app.actor_and_etag(actor).await;
 
         for (body, field) in [
             (json!({"character": "x".repeat(201)}), "character"),
@@ -290,8 +255,8 @@ backend_tests! {
             .await
             .assert_error(422, "validation_failed");
 
-        assert_eq!(read(&app, &format!("/movies/{movie}")).await, (before, movie_etag));
-        assert_eq!(read(&app, &format!("/actors/{actor}")).await, (actor_before, actor_etag));
+        assert_eq!(app.movie_and_etag(movie).await, (before, movie_etag));
+        assert_eq!(app.actor_and_etag(actor).await, (actor_before, actor_etag));
         assert_eq!(roles(&app.actor(other).await), vec![]);
     }
 
@@ -318,12 +283,12 @@ backend_tests! {
         app.cast(first, leaving, "Lead").await;
         app.cast(first, staying, "Friend").await;
         app.cast(second, leaving, "Lead").await;
-        let (_, first_etag) = read(&app, &format!("/movies/{first}")).await;
+        let (_, first_etag) = app.movie_and_etag(first).await;
 
         app.delete(Caller::CastingDirector, &format!("/actors/{leaving}")).await.assert_status(200);
 
         assert_eq!(app.actor(leaving).await, Value::Null);
-        let (first_after, first_etag_after) = read(&app, &format!("/movies/{first}")).await;
+        let (first_after, first_etag_after) = app.movie_and_etag(first).await;
         assert_eq!(first_after["title"], json!("First"));
         assert_eq!(cast(&first_after), vec![(staying, json!("Friend"))]);
         assert_ne!(first_etag_after, first_etag, "the movie's cast changed, so did its ETag");
@@ -343,12 +308,12 @@ backend_tests! {
         app.cast(leaving, ann, "Lead").await;
         app.cast(leaving, bob, "Villain").await;
         app.cast(staying, ann, "Cameo").await;
-        let (_, ann_etag) = read(&app, &format!("/actors/{ann}")).await;
+        let (_, ann_etag) = app.actor_and_etag(ann).await;
 
         app.delete(Caller::ExecutiveProducer, &format!("/movies/{leaving}")).await.assert_status(200);
 
         assert_eq!(app.movie(leaving).await, Value::Null);
-        let (ann_after, ann_etag_after) = read(&app, &format!("/actors/{ann}")).await;
+        let (ann_after, ann_etag_after) = app.actor_and_etag(ann).await;
         assert_eq!(ann_after["name"], json!("Ann"));
         assert_eq!(roles(&ann_after), vec![(staying, json!("Cameo"))]);
         assert_ne!(ann_etag_after, ann_etag, "the actor's movies changed, so did its ETag");
@@ -361,7 +326,7 @@ backend_tests! {
         app.put(Caller::CastingDirector, &casting(movie, actor), json!({"character": "Neytiri"}))
             .await
             .assert_status(200);
-        let (before, movie_etag) = read(&app, &format!("/movies/{movie}")).await;
+        let (before, movie_etag) = app.movie_and_etag(movie).await;
 
         let other = app.create_actor("CCH Pounder", 72, "female").await;
         app.put(Caller::CastingAssistant, &casting(movie, other), json!({"character": "Mo'at"}))
@@ -379,10 +344,10 @@ backend_tests! {
         app.delete(Caller::Anonymous, &casting(movie, actor))
             .await
             .assert_error(401, "unauthorized");
-        assert_eq!(read(&app, &format!("/movies/{movie}")).await, (before, movie_etag));
+        assert_eq!(app.movie_and_etag(movie).await, (before, movie_etag));
 
         // A token with only patch:movie (and nothing to read with) is enough.
-        let token = app.key.sign_claims(&app.claims(&["patch:movie"]));
+        let token = app.key.sign(&identity::claims(&["patch:movie"]));
         app.request(Method::PUT, &casting(movie, other))
             .bearer(&token)
             .json(&json!({"character": "Mo'at"}))
@@ -395,7 +360,7 @@ backend_tests! {
 
     async fn a_write_with_the_current_etag_succeeds(app) {
         let actor = app.create_actor("Current", 30, "female").await;
-        let (_, tag) = read(&app, &format!("/actors/{actor}")).await;
+        let (_, tag) = app.actor_and_etag(actor).await;
         let reply = app
             .call(Caller::CastingDirector, Method::PATCH, &format!("/actors/{actor}"))
             .header("If-Match", &tag)
@@ -403,14 +368,14 @@ backend_tests! {
             .send()
             .await;
         reply.assert_status(200);
-        assert_ne!(etag(&reply), tag);
-        let (read_back, tag_now) = read(&app, &format!("/actors/{actor}")).await;
+        assert_ne!(reply.etag(), tag);
+        let (read_back, tag_now) = app.actor_and_etag(actor).await;
         assert_eq!(read_back["age"], json!(31));
-        assert_eq!(tag_now, etag(&reply), "the ETag of a write is the resource's new ETag");
+        assert_eq!(tag_now, reply.etag(), "the ETag of a write is the resource's new ETag");
 
         // A list of tags matches if any of them does.
         let movie = app.create_movie("Current", "2000-01-01").await;
-        let (_, movie_tag) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, movie_tag) = app.movie_and_etag(movie).await;
         let reply = app
             .call(Caller::ExecutiveProducer, Method::PATCH, &format!("/movies/{movie}"))
             .header("If-Match", &format!("\"v999\", {movie_tag}"))
@@ -418,7 +383,7 @@ backend_tests! {
             .send()
             .await;
         reply.assert_status(200);
-        let (_, movie_tag) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, movie_tag) = app.movie_and_etag(movie).await;
 
         // Casting and uncasting are writes of the movie, and take its ETag too.
         let reply = app
@@ -430,13 +395,13 @@ backend_tests! {
         reply.assert_status(200);
         let reply = app
             .call(Caller::CastingDirector, Method::DELETE, &casting(movie, actor))
-            .header("If-Match", &etag(&reply))
+            .header("If-Match", &reply.etag())
             .send()
             .await;
         reply.assert_status(200);
-        let (_, movie_tag) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, movie_tag) = app.movie_and_etag(movie).await;
 
-        let (_, actor_tag) = read(&app, &format!("/actors/{actor}")).await;
+        let (_, actor_tag) = app.actor_and_etag(actor).await;
         app.call(Caller::CastingDirector, Method::DELETE, &format!("/actors/{actor}"))
             .header("If-Match", &actor_tag)
             .send()
@@ -453,11 +418,11 @@ backend_tests! {
 
     async fn a_write_with_a_stale_etag_is_412_and_writes_nothing(app) {
         let actor = app.create_actor("Stale", 30, "female").await;
-        let (_, stale) = read(&app, &format!("/actors/{actor}")).await;
+        let (_, stale) = app.actor_and_etag(actor).await;
         app.patch(Caller::CastingDirector, &format!("/actors/{actor}"), json!({"name": "Fresh"}))
             .await
             .assert_status(200);
-        let (current, current_tag) = read(&app, &format!("/actors/{actor}")).await;
+        let (current, current_tag) = app.actor_and_etag(actor).await;
         assert_ne!(current_tag, stale);
 
         let path = format!("/actors/{actor}");
@@ -474,12 +439,12 @@ backend_tests! {
                 .await
                 .assert_error(412, "precondition_failed");
         }
-        assert_eq!(read(&app, &path).await, (current, current_tag));
+        assert_eq!(app.actor_and_etag(actor).await, (current, current_tag));
 
         let movie = app.create_movie("Stale", "2000-01-01").await;
-        let (_, stale) = read(&app, &format!("/movies/{movie}")).await;
+        let (_, stale) = app.movie_and_etag(movie).await;
         app.cast(movie, actor, "Lead").await;
-        let (current, current_tag) = read(&app, &format!("/movies/{movie}")).await;
+        let (current, current_tag) = app.movie_and_etag(movie).await;
         let path = format!("/movies/{movie}");
         app.call(Caller::ExecutiveProducer, Method::PATCH, &path)
             .header("If-Match", &stale)
@@ -503,7 +468,7 @@ backend_tests! {
             .send()
             .await
             .assert_error(412, "precondition_failed");
-        assert_eq!(read(&app, &path).await, (current, current_tag));
+        assert_eq!(app.movie_and_etag(movie).await, (current, current_tag));
     }
 
     async fn if_match_star_succeeds_for_an_existing_resource(app) {
@@ -611,7 +576,7 @@ backend_tests! {
         let actor = app.create_actor("Contended", 30, "female").await;
         let path = format!("/actors/{actor}");
         for round in 0..5 {
-            let (_, tag) = read(&app, &path).await;
+            let (_, tag) = app.actor_and_etag(actor).await;
             let (first, second) = tokio::join!(
                 app.call(Caller::CastingDirector, Method::PATCH, &path)
                     .header("If-Match", &tag)

@@ -24,7 +24,7 @@ async fn observe(app: &TestApp, movie: i64) -> Option<(String, Vec<i64>)> {
     if reply.status != 200 {
         return None;
     }
-    let etag = reply.header("etag").expect("an ETag").to_owned();
+    let etag = reply.etag();
     let cast = reply.body["movie"]["cast"]
         .as_array()
         .expect("a cast")
@@ -115,7 +115,7 @@ backend_tests! {
             .assert_status(200);
         let reply = app.get(Caller::CastingAssistant, &format!("/movies/{movie}")).await;
         assert_eq!(reply.body["movie"]["cast"][0]["name"], json!("Zoë Saldaña"));
-        let new_etag = reply.header("etag").unwrap().to_owned();
+        let new_etag = reply.etag();
         assert_ne!(new_etag, old_etag, "the cast shows the new name, so the ETag is new");
 
         // A client holding the old ETag cannot overwrite what it has not seen.

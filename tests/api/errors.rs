@@ -1,7 +1,6 @@
 //! Errors are JSON everywhere: the router's 404 and 405, bodies that are not JSON, too large or
-//! not JSON at all, panics, and the role matrix of SPEC.md (401 / 403 / success for every
-//! endpoint and every caller). Also the assertions on error replies that actors.rs and
-//! movies.rs share.
+//! not JSON at all, panics, and the role matrix of docs/API.md (401 / 403 / success for every
+//! endpoint and every caller).
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -9,124 +8,36 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Caller, Reply, TestApp, backend_tests};
+use crate::helpers::refusals::{assert_bearer_challenge, assert_no_internals, assert_refused};
+use crate::helpers::{Caller, Reply, TestApp, backend_tests, once_tests};
 
-/// Words that would show the server's internals (SQL, the driver, a panic) in an error message.
-const INTERNAL_WORDS: &[&str] = &[
-    "sqlx",
-    "sqlite",
-    "postgres",
-    "constraint",
-    "violates",
-    "syntax error",
-    "panicked",
-    "select ",
-    "insert into",
-    "delete from",
-    "update actors",
-    "update movies",
-    "returning",
-    "where id",
-];
-
-/// Checks that an error message shows nothing of the server's internals.
-#[track_caller]
-pub fn assert_no_internals(reply: &Reply, case: &str) {
-    let message = reply.message().to_lowercase();
-    for word in INTERNAL_WORDS {
-        assert!(
-            !message.contains(word),
-            "{case}: the error message shows internals ({word:?}): {}",
-            reply.body
-        );
-    }
+/// How a body is framed on the wire.
+#[derive(Clone, Copy)]
+enum Framing {
+    ContentLength,
+    Chunked,
 }
 
-/// Checks a refusal: the status, the contract's error JSON (`success: false`, `error`, `code`,
-/// a message) served as `application/json`, a message that names `field` (unless it is empty)
-/// and shows no internals. `case` says which request it was, for the failure message.
-#[track_caller]
-pub fn assert_refused(reply: &Reply, status: u16, code: &str, field: &str, case: &str) {
-    assert_eq!(
-        reply.status, status,
-        "{case}: expected {status} {code}, got {}; body: {}",
-        reply.status, reply.body
-    );
-    assert_eq!(
-        reply.body["success"],
-        json!(false),
-        "{case}: body: {}",
-        reply.body
-    );
-    assert_eq!(
-        reply.body["error"],
-        json!(status),
-        "{case}: body: {}",
-        reply.body
-    );
-    assert_eq!(
-        reply.body["code"],
-        json!(code),
-        "{case}: body: {}",
-        reply.body
-    );
-    assert!(
-        !reply.message().is_empty(),
-        "{case}: the error has no message: {}",
-        reply.body
-    );
-    assert!(
-        reply
-            .header("content-type")
-            .is_some_and(|value| value.starts_with("application/json")),
-        "{case}: the error is not served as JSON: {:?}",
-        reply.header("content-type")
-    );
-    if !field.is_empty() {
-        assert!(
-            reply.message().contains(field),
-            "{case}: the message does not name {field:?}: {}",
-            reply.message()
-        );
-    }
-    assert_no_internals(reply, case);
-}
-
-/// Everything the service holds, as callers see it: every actor and every movie, each with its
-/// castings, versions (through `updated_at`) included.
-pub async fn everything(app: &TestApp) -> Value {
-    json!({
-        "actors": app.list_all("/actors", "actors").await,
-        "movies": app.list_all("/movies", "movies").await,
-    })
-}
-
-/// Sends a request built directly with reqwest (e.g. a body without a Content-Type).
-async fn send_raw(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// Sends `POST path` with a chunked body (no Content-Length) over a plain TCP connection, and
-/// returns the status and the JSON body of the answer.
-async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
-    let address = app
-        .address
-        .strip_prefix("http://")
-        .expect("an http address")
-        .to_owned();
+/// Sends a request with `body` over a plain TCP connection, framed as asked, and returns the
+/// status and the JSON body of the answer. Unlike an HTTP client library, it reads the answer
+/// even when the server answers and closes before the whole body was sent, as it may for a body
+/// past the limit.
+async fn send_over_tcp(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Vec<u8>,
+    framing: Framing,
+) -> (u16, Value) {
+    let address = app.socket_address().to_owned();
+    let length = match framing {
+        Framing::ContentLength => format!("Content-Length: {}", body.len()),
+        Framing::Chunked => "Transfer-Encoding: chunked".to_owned(),
+    };
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\n{length}\r\nConnection: close\r\n\r\n"
     );
     tokio::task::spawn_blocking(move || {
         let mut stream = std::net::TcpStream::connect(&address).expect("a connection");
@@ -136,14 +47,17 @@ async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> 
         stream.write_all(head.as_bytes()).unwrap();
         // The server may answer and close before it has read everything: a failed write is not
         // the test's concern, the answer is.
-        let mut writing = Ok(());
-        for chunk in body.chunks(8 * 1024) {
-            writing = writing
-                .and_then(|()| stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()))
-                .and_then(|()| stream.write_all(chunk))
-                .and_then(|()| stream.write_all(b"\r\n"));
-        }
-        let _ = writing.and_then(|()| stream.write_all(b"0\r\n\r\n"));
+        let _ = match framing {
+            Framing::ContentLength => stream.write_all(&body),
+            Framing::Chunked => body
+                .chunks(8 * 1024)
+                .try_for_each(|chunk| {
+                    stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())?;
+                    stream.write_all(chunk)?;
+                    stream.write_all(b"\r\n")
+                })
+                .and_then(|()| stream.write_all(b"0\r\n\r\n")),
+        };
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         let answer = String::from_utf8_lossy(&answer).into_owned();
@@ -164,6 +78,10 @@ async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> 
     .unwrap()
 }
 
+async fn post_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
+    send_over_tcp(app, Method::POST, path, token, body, Framing::Chunked).await
+}
+
 fn actor_body() -> Value {
     json!({"name": "Ana", "age": 30, "gender": "female"})
 }
@@ -177,7 +95,7 @@ fn padded(body: &Value, size: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
-backend_tests! {
+once_tests! {
     async fn an_unknown_route_is_404_in_the_error_json(app) {
         for (caller, method, path) in [
             (Caller::Anonymous, Method::GET, "/nothing-here"),
@@ -218,10 +136,30 @@ backend_tests! {
         }
     }
 
+    async fn a_missing_or_invalid_token_is_401_with_a_bearer_challenge(app) {
+        let cases = [
+            ("no Authorization header", None),
+            ("a token that is not a JWT", Some("Bearer not-a-token")),
+            ("another scheme", Some("Basic dXNlcjpwYXNz")),
+            ("an empty bearer token", Some("Bearer ")),
+        ];
+        for (case, authorization) in cases {
+            let mut call = app.request(Method::GET, "/actors");
+            if let Some(value) = authorization {
+                call = call.header("Authorization", value);
+            }
+            let reply = call.send().await;
+            assert_refused(&reply, 401, "unauthorized", "", case);
+            assert_bearer_challenge(&reply, case);
+        }
+    }
+}
+
+backend_tests! {
     async fn a_body_that_is_not_valid_json_is_400_and_changes_nothing(app) {
         let id = app.create_actor("Ana", 30, "female").await;
         let movie = app.create_movie("Heat", "1995-12-15").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         let bad_bodies: [&[u8]; 7] = [
             b"",
             b"{",
@@ -247,13 +185,13 @@ backend_tests! {
                 assert_refused(&reply, 400, "bad_request", "", &case);
             }
         }
-        assert_eq!(everything(&app).await, before, "a body that is not JSON changed something");
+        assert_eq!(app.everything().await, before, "a body that is not JSON changed something");
     }
 
     async fn a_body_that_is_not_declared_as_json_is_415_and_changes_nothing(app) {
         let id = app.create_actor("Ana", 30, "female").await;
         let movie = app.create_movie("Heat", "1995-12-15").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         let token = app.token(Caller::ExecutiveProducer).unwrap();
         let targets = [
             (Method::POST, "/actors".to_owned(), actor_body()),
@@ -280,7 +218,7 @@ backend_tests! {
                 assert_refused(&reply, 415, "unsupported_media_type", "", &case);
             }
             let case = format!("{method} {path} without a Content-Type");
-            let reply = send_raw(
+            let reply = Reply::of(
                 app.client
                     .request(method.clone(), format!("{}{path}", app.address))
                     .bearer_auth(&token)
@@ -289,7 +227,7 @@ backend_tests! {
             .await;
             assert_refused(&reply, 415, "unsupported_media_type", "", &case);
         }
-        assert_eq!(everything(&app).await, before, "a body that is not JSON changed something");
+        assert_eq!(app.everything().await, before, "a body that is not JSON changed something");
     }
 
     async fn json_with_a_charset_or_in_capitals_is_still_json(app) {
@@ -322,18 +260,23 @@ backend_tests! {
 
     async fn a_large_body_is_413_and_changes_nothing(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         let huge = "x".repeat(100 * 1024);
+        let token = app.token(Caller::ExecutiveProducer).unwrap();
         for (method, path, body) in [
             (Method::POST, "/actors".to_owned(), json!({"name": huge, "age": 30, "gender": "female"})),
             (Method::PATCH, format!("/actors/{id}"), json!({"name": huge})),
             (Method::POST, "/movies".to_owned(), json!({"title": huge, "release_date": "2020-10-10"})),
         ] {
             let case = format!("{method} {path} with 100 KiB");
-            let reply = app.call(Caller::ExecutiveProducer, method, &path).json(&body).send().await;
-            assert_refused(&reply, 413, "payload_too_large", "", &case);
+            let body = serde_json::to_vec(&body).unwrap();
+            let (status, answer) =
+                send_over_tcp(&app, method, &path, &token, body, Framing::ContentLength).await;
+            assert_eq!(status, 413, "{case}: {answer}");
+            assert_eq!(answer["code"], json!("payload_too_large"), "{case}: {answer}");
+            assert_eq!(answer["success"], json!(false), "{case}: {answer}");
         }
-        assert_eq!(everything(&app).await, before, "a large body changed something");
+        assert_eq!(app.everything().await, before, "a large body changed something");
     }
 
     async fn a_chunked_body_without_content_length_is_read_and_over_64_kib_is_413(app) {
@@ -342,32 +285,13 @@ backend_tests! {
         let (status, body) =
             post_chunked(&app, "/actors", &token, padded(&actor_body(), 20 * 1024)).await;
         assert_eq!(status, 200, "a small chunked body: {body}");
-        let before = everything(&app).await;
+        let before = app.everything().await;
         let (status, body) =
             post_chunked(&app, "/actors", &token, padded(&actor_body(), 70 * 1024)).await;
         assert_eq!(status, 413, "a chunked body of 70 KiB: {body}");
         assert_eq!(body["code"], json!("payload_too_large"), "body: {body}");
         assert_eq!(body["success"], json!(false), "body: {body}");
-        assert_eq!(everything(&app).await, before, "the large chunked body changed something");
-    }
-
-    async fn a_missing_or_invalid_token_is_401_with_a_bearer_challenge(app) {
-        let cases = [
-            ("no Authorization header", None),
-            ("a token that is not a JWT", Some("Bearer not-a-token")),
-            ("another scheme", Some("Basic dXNlcjpwYXNz")),
-            ("an empty bearer token", Some("Bearer ")),
-        ];
-        for (case, authorization) in cases {
-            let mut call = app.request(Method::GET, "/actors");
-            if let Some(value) = authorization {
-                call = call.header("Authorization", value);
-            }
-            let reply = call.send().await;
-            assert_refused(&reply, 401, "unauthorized", "", case);
-            let challenge = reply.header("www-authenticate").unwrap_or("");
-            assert!(challenge.starts_with("Bearer"), "{case}: WWW-Authenticate is {challenge:?}");
-        }
+        assert_eq!(app.everything().await, before, "the large chunked body changed something");
     }
 
     async fn no_error_message_shows_sql_or_driver_words(app) {
@@ -474,7 +398,7 @@ async fn a_panic_is_500_internal_error_and_its_message_shows_nothing_of_it() {
     let client = reqwest::Client::new();
     for (method, path) in [(Method::GET, "/str"), (Method::POST, "/string")] {
         let case = format!("{method} {path}");
-        let reply = send_raw(client.request(method, format!("http://{address}{path}"))).await;
+        let reply = Reply::of(client.request(method, format!("http://{address}{path}"))).await;
         assert_refused(&reply, 500, "internal_error", "", &case);
         let message = reply.message().to_lowercase();
         assert!(
@@ -483,12 +407,12 @@ async fn a_panic_is_500_internal_error_and_its_message_shows_nothing_of_it() {
         );
     }
     // The server survives its handlers' panics.
-    let reply = send_raw(client.get(format!("http://{address}/str"))).await;
+    let reply = Reply::of(client.get(format!("http://{address}/str"))).await;
     assert_eq!(reply.status, 500);
     server.abort();
 }
 
-// The role matrix: every endpoint of SPEC.md's table, for every caller.
+// The role matrix: every endpoint of docs/API.md's table, for every caller.
 
 /// An id that no test creates.
 const NO_SUCH_ID: i64 = 987_654_321;
@@ -576,20 +500,16 @@ async fn check_role_matrix(app: &TestApp, endpoints: &[Endpoint]) {
                     },
                     endpoint.permission
                 );
-                let before = everything(app).await;
+                let before = app.everything().await;
                 let mut call = app.call(caller, endpoint.method.clone(), &path);
                 if let Some(body) = &endpoint.body {
                     call = call.json(body);
                 }
                 let reply = call.send().await;
-                let after = everything(app).await;
+                let after = app.everything().await;
                 if caller == Caller::Anonymous {
                     assert_refused(&reply, 401, "unauthorized", "", &case);
-                    let challenge = reply.header("www-authenticate").unwrap_or("");
-                    assert!(
-                        challenge.starts_with("Bearer"),
-                        "{case}: WWW-Authenticate is {challenge:?}"
-                    );
+                    assert_bearer_challenge(&reply, &case);
                 } else if !allowed {
                     assert_refused(&reply, 403, "forbidden", "", &case);
                 } else if missing {
@@ -652,7 +572,7 @@ backend_tests! {
 
     async fn a_caller_without_the_permission_is_refused_before_the_body_is_read(app) {
         let id = app.create_actor("Ana", 30, "female").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for (method, path) in [(Method::POST, "/actors".to_owned()), (Method::PATCH, format!("/actors/{id}"))] {
             for (what, content_type, body) in [
                 ("an invalid body", "application/json", b"{".to_vec()),
@@ -674,6 +594,6 @@ backend_tests! {
                 assert_refused(&reply, 401, "unauthorized", "", &case);
             }
         }
-        assert_eq!(everything(&app).await, before);
+        assert_eq!(app.everything().await, before);
     }
 }

@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::identity::{self, SUBJECT};
 use crate::helpers::{Caller, TestApp, backend_tests};
 
 /// The whole history of a resource, newest first, following the cursors.
@@ -59,7 +60,7 @@ backend_tests! {
             "an update records only the fields it changed"
         );
         let newest = &entries[0];
-        assert_eq!(newest["by"]["sub"], json!("auth0|tester"));
+        assert_eq!(newest["by"]["sub"], json!(SUBJECT));
         let at = chrono::DateTime::parse_from_rfc3339(newest["at"].as_str().unwrap()).unwrap();
         assert!(at.timestamp() <= chrono::Utc::now().timestamp());
         let ids: Vec<i64> = entries.iter().map(|entry| entry["id"].as_i64().unwrap()).collect();
@@ -68,14 +69,14 @@ backend_tests! {
     }
 
     async fn the_history_says_who_by_the_tokens_sub_and_name_and_keeps_the_request_id(app) {
-        let mut claims = app.claims(Caller::CastingDirector.permissions());
+        let mut claims = identity::claims(&Caller::CastingDirector.permissions());
         claims["sub"] = json!("auth0|ana");
         claims["name"] = json!("Ana Lima");
-        let named = app.key.sign_claims(&claims);
+        let named = app.key.sign(&claims);
         claims["sub"] = json!("auth0|bo");
         claims.as_object_mut().unwrap().remove("name");
         claims["email"] = json!("bo@example.com");
-        let emailed = app.key.sign_claims(&claims);
+        let emailed = app.key.sign(&claims);
 
         let reply = app
             .request(Method::POST, "/actors")
@@ -201,7 +202,7 @@ backend_tests! {
         let actor = app.create_actor("Zoë Saldaña", 46, "female").await;
         let movie = app.create_movie("Avatar", "2009-12-18").await;
         app.get(Caller::Anonymous, &format!("/actors/{actor}/history")).await.assert_error(401, "unauthorized");
-        let movies_only = app.key.sign_claims(&app.claims(&["get:movies"]));
+        let movies_only = app.key.sign(&identity::claims(&["get:movies"]));
         app.request(Method::GET, &format!("/actors/{actor}/history"))
             .bearer(&movies_only)
             .send()

@@ -1,50 +1,15 @@
 //! Movies: create, read, change, delete, the seed's field names, and every bad input refused
 //! without a change.
 
-use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::errors::{assert_refused, everything};
-use crate::helpers::{Caller, TestApp, backend_tests};
+use crate::helpers::json::{roles, timestamp, with_field, without_field};
+use crate::helpers::refusals::assert_refused;
+use crate::helpers::{Caller, backend_tests};
 
 fn new_movie() -> Value {
     json!({"title": "Heat", "release_date": "1995-12-15"})
-}
-
-/// A valid new movie with one field replaced.
-fn new_movie_with(field: &str, value: Value) -> Value {
-    let mut body = new_movie();
-    body[field] = value;
-    body
-}
-
-/// A valid new movie without one field.
-fn new_movie_without(field: &str) -> Value {
-    let mut body = new_movie();
-    body.as_object_mut().unwrap().remove(field);
-    body
-}
-
-fn time(value: &Value) -> DateTime<Utc> {
-    let text = value.as_str().expect("a timestamp");
-    assert!(
-        text.ends_with('Z') || text.ends_with("+00:00"),
-        "not UTC: {text}"
-    );
-    DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|_| panic!("not RFC 3339: {text}"))
-        .with_timezone(&Utc)
-}
-
-/// The movie and its ETag, as read now.
-async fn read(app: &TestApp, id: i64) -> (Value, String) {
-    let reply = app
-        .get(Caller::CastingAssistant, &format!("/movies/{id}"))
-        .await;
-    reply.assert_status(200);
-    let etag = reply.header("etag").expect("an ETag").to_owned();
-    (reply.body["movie"].clone(), etag)
 }
 
 /// Values the title refuses.
@@ -107,7 +72,7 @@ fn bad_new_movies() -> Vec<(String, Value, &'static str)> {
     for (what, value) in bad_titles() {
         cases.push((
             format!("title {what}"),
-            new_movie_with("title", value.clone()),
+            with_field(new_movie(), "title", value.clone()),
             "title",
         ));
         // The seed's name for the title follows the same rules, and the message names the field.
@@ -120,33 +85,37 @@ fn bad_new_movies() -> Vec<(String, Value, &'static str)> {
     for date in bad_dates() {
         cases.push((
             format!("release_date {date}"),
-            new_movie_with("release_date", date),
+            with_field(new_movie(), "release_date", date),
             "release_date",
         ));
     }
     cases.push((
         "release_date null".into(),
-        new_movie_with("release_date", Value::Null),
+        with_field(new_movie(), "release_date", Value::Null),
         "release_date",
     ));
     for field in ["title", "release_date"] {
-        cases.push((format!("without {field}"), new_movie_without(field), field));
+        cases.push((
+            format!("without {field}"),
+            without_field(new_movie(), field),
+            field,
+        ));
     }
     for field in ["id", "created_at", "updated_at", "cast"] {
         cases.push((
             format!("with the server-owned {field}"),
-            new_movie_with(field, json!(7)),
+            with_field(new_movie(), field, json!(7)),
             field,
         ));
     }
     cases.push((
         "with an unknown field".into(),
-        new_movie_with("director", json!("Michael Mann")),
+        with_field(new_movie(), "director", json!("Michael Mann")),
         "director",
     ));
     cases.push((
         "with both title and movie".into(),
-        new_movie_with("movie", json!("Heat")),
+        with_field(new_movie(), "movie", json!("Heat")),
         "movie",
     ));
     cases
@@ -216,9 +185,9 @@ backend_tests! {
         assert_eq!(created["title"], json!("Heat"));
         assert_eq!(created["release_date"], json!("1995-12-15"));
         assert_eq!(created["cast"], json!([]));
-        assert_eq!(time(&created["created_at"]), time(&created["updated_at"]));
+        assert_eq!(timestamp(&created["created_at"]), timestamp(&created["updated_at"]));
         let post_etag = reply.header("etag").expect("an ETag on POST").to_owned();
-        let (movie, etag) = read(&app, id).await;
+        let (movie, etag) = app.movie_and_etag(id).await;
         assert_eq!(&movie, created, "the read differs from what POST answered");
         assert_eq!(etag, post_etag);
         assert!(etag.starts_with('"') && etag.ends_with('"'), "not a strong ETag: {etag}");
@@ -234,7 +203,7 @@ backend_tests! {
         assert_eq!(movie["release_date"], json!("2020-10-10"));
         assert!(movie.get("movie").is_none(), "the answer is not canonical: {movie}");
         let id = reply.body["created"].as_i64().unwrap();
-        let (read_back, _) = read(&app, id).await;
+        let (read_back, _) = app.movie_and_etag(id).await;
         assert_eq!(read_back["title"], json!("Tenet"));
         assert_eq!(read_back["release_date"], json!("2020-10-10"));
     }
@@ -247,7 +216,7 @@ backend_tests! {
         reply.assert_status(200);
         assert_eq!(reply.body["movie"]["title"], json!("Tenet"));
         assert_eq!(reply.body["movie"]["release_date"], json!("2020-08-26"));
-        let (movie, _) = read(&app, id).await;
+        let (movie, _) = app.movie_and_etag(id).await;
         assert_eq!(movie["title"], json!("Tenet"));
         assert_eq!(movie["release_date"], json!("2020-08-26"));
     }
@@ -259,17 +228,17 @@ backend_tests! {
         assert_refused(&reply, 422, "validation_failed", "movie", "POST with title and movie");
         assert_eq!(app.list_all("/movies", "movies").await, Vec::<Value>::new());
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let before = read(&app, id).await;
+        let before = app.movie_and_etag(id).await;
         let reply = app
             .patch(Caller::ExecutiveProducer, &format!("/movies/{id}"), json!({"title": "Tenet", "movie": "Ran"}))
             .await;
         assert_refused(&reply, 422, "validation_failed", "movie", "PATCH with title and movie");
-        assert_eq!(read(&app, id).await, before);
+        assert_eq!(app.movie_and_etag(id).await, before);
     }
 
     async fn patching_the_title_keeps_the_date_and_moves_updated_at_and_the_etag(app) {
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let (before, etag_before) = read(&app, id).await;
+        let (before, etag_before) = app.movie_and_etag(id).await;
         let reply = app
             .patch(Caller::CastingDirector, &format!("/movies/{id}"), json!({"title": "Heat (director's cut)"}))
             .await;
@@ -279,10 +248,10 @@ backend_tests! {
         assert_eq!(patched["release_date"], before["release_date"]);
         assert_eq!(patched["created_at"], before["created_at"]);
         assert_eq!(patched["cast"], before["cast"]);
-        assert!(time(&patched["updated_at"]) > time(&before["updated_at"]), "updated_at did not move");
+        assert!(timestamp(&patched["updated_at"]) > timestamp(&before["updated_at"]), "updated_at did not move");
         let patch_etag = reply.header("etag").expect("an ETag on PATCH").to_owned();
         assert_ne!(patch_etag, etag_before);
-        let (after, etag_after) = read(&app, id).await;
+        let (after, etag_after) = app.movie_and_etag(id).await;
         assert_eq!(&after, patched);
         assert_eq!(etag_after, patch_etag);
     }
@@ -291,11 +260,11 @@ backend_tests! {
         let id = app.create_movie("Heat", "1995-12-15").await;
         let actor = app.create_actor("Al", 55, "male").await;
         app.cast(id, actor, "Vincent Hanna").await;
-        let (before, _) = read(&app, id).await;
+        let (before, _) = app.movie_and_etag(id).await;
         app.patch(Caller::ExecutiveProducer, &format!("/movies/{id}"), json!({"release_date": "1996-02-23"}))
             .await
             .assert_status(200);
-        let (after, _) = read(&app, id).await;
+        let (after, _) = app.movie_and_etag(id).await;
         assert_eq!(after["release_date"], json!("1996-02-23"));
         assert_eq!(after["title"], before["title"]);
         assert_eq!(after["cast"], before["cast"]);
@@ -315,9 +284,8 @@ backend_tests! {
         let again = app.delete(Caller::ExecutiveProducer, &format!("/movies/{id}")).await;
         assert_refused(&again, 404, "not_found", "", "the second DELETE");
         // Its castings went with it, and nothing else did.
-        let roles = app.actor(actor).await["movies"].clone();
-        let ids: Vec<Value> = roles.as_array().unwrap().iter().map(|role| role["id"].clone()).collect();
-        assert_eq!(ids, [json!(other)], "roles after deleting the movie: {roles}");
+        let roles = roles(&app.actor(actor).await);
+        assert_eq!(roles, [(other, json!("Hidetora"))], "roles after deleting the movie");
         assert_eq!(app.movie(other).await["title"], json!("Ran"));
     }
 
@@ -357,7 +325,7 @@ backend_tests! {
 
     async fn a_title_of_300_characters_is_accepted(app) {
         for title in ["t".repeat(300), "é".repeat(300), "🎬".repeat(300)] {
-            let reply = app.post(Caller::ExecutiveProducer, "/movies", new_movie_with("title", json!(title))).await;
+            let reply = app.post(Caller::ExecutiveProducer, "/movies", with_field(new_movie(), "title", json!(title))).await;
             assert_eq!(reply.status, 200, "{} bytes of title: {}", title.len(), reply.body);
             let id = reply.body["created"].as_i64().unwrap();
             assert_eq!(app.movie(id).await["title"], json!(title));
@@ -365,7 +333,7 @@ backend_tests! {
     }
 
     async fn a_title_of_301_characters_is_refused_and_nothing_is_created(app) {
-        let reply = app.post(Caller::ExecutiveProducer, "/movies", new_movie_with("title", json!("t".repeat(301)))).await;
+        let reply = app.post(Caller::ExecutiveProducer, "/movies", with_field(new_movie(), "title", json!("t".repeat(301)))).await;
         assert_refused(&reply, 422, "validation_failed", "title", "a title of 301 characters");
         assert_eq!(app.list_all("/movies", "movies").await, Vec::<Value>::new());
     }
@@ -379,7 +347,7 @@ backend_tests! {
             (json!("2024-02-29"), "2024-02-29"),
             (json!(20000229), "2000-02-29"),
         ] {
-            let reply = app.post(Caller::ExecutiveProducer, "/movies", new_movie_with("release_date", date.clone())).await;
+            let reply = app.post(Caller::ExecutiveProducer, "/movies", with_field(new_movie(), "release_date", date.clone())).await;
             assert_eq!(reply.status, 200, "{date}: {}", reply.body);
             assert_eq!(reply.body["movie"]["release_date"], json!(expected), "{date}");
             let id = reply.body["created"].as_i64().unwrap();
@@ -401,38 +369,38 @@ backend_tests! {
 
     async fn every_bad_patch_is_refused_with_422_naming_the_field_and_the_movie_is_unchanged(app) {
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let before = read(&app, id).await;
+        let before = app.movie_and_etag(id).await;
         for (case, body, field) in bad_movie_patches() {
             let case = format!("PATCH /movies/{id} with {case}: {body}");
             let reply = app.patch(Caller::ExecutiveProducer, &format!("/movies/{id}"), body).await;
             assert_refused(&reply, 422, "validation_failed", field, &case);
-            assert_eq!(read(&app, id).await, before, "{case}: the movie or its ETag changed");
+            assert_eq!(app.movie_and_etag(id).await, before, "{case}: the movie or its ETag changed");
         }
     }
 
     async fn an_empty_patch_is_refused_with_422_and_the_movie_is_unchanged(app) {
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let before = read(&app, id).await;
+        let before = app.movie_and_etag(id).await;
         let reply = app.patch(Caller::ExecutiveProducer, &format!("/movies/{id}"), json!({})).await;
         assert_refused(&reply, 422, "validation_failed", "", "PATCH with {}");
-        assert_eq!(read(&app, id).await, before);
+        assert_eq!(app.movie_and_etag(id).await, before);
     }
 
     async fn a_body_that_is_not_an_object_is_refused_with_422_and_changes_nothing(app) {
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for body in [json!([new_movie()]), json!([]), json!("Heat"), json!(1995), json!(null)] {
             let reply = app.post(Caller::ExecutiveProducer, "/movies", body.clone()).await;
             assert_refused(&reply, 422, "validation_failed", "", &format!("POST /movies with {body}"));
             let reply = app.patch(Caller::ExecutiveProducer, &format!("/movies/{id}"), body.clone()).await;
             assert_refused(&reply, 422, "validation_failed", "", &format!("PATCH /movies/{id} with {body}"));
         }
-        assert_eq!(everything(&app).await, before);
+        assert_eq!(app.everything().await, before);
     }
 
     async fn an_id_that_is_not_a_positive_integer_is_400_and_changes_nothing(app) {
         app.create_movie("Heat", "1995-12-15").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for raw in ["abc", "99999999999999999999", "9223372036854775808", "0", "-1", "1.5", "heat"] {
             for method in [Method::GET, Method::PATCH, Method::DELETE] {
                 let path = format!("/movies/{raw}");
@@ -445,12 +413,12 @@ backend_tests! {
                 assert_refused(&reply, 400, "bad_request", "id", &case);
             }
         }
-        assert_eq!(everything(&app).await, before);
+        assert_eq!(app.everything().await, before);
     }
 
     async fn a_missing_movie_is_404_to_read_patch_and_delete(app) {
         let id = app.create_movie("Heat", "1995-12-15").await;
-        let before = everything(&app).await;
+        let before = app.everything().await;
         for missing in [id + 1, 987_654_321, i64::MAX] {
             let path = format!("/movies/{missing}");
             let reply = app.get(Caller::CastingAssistant, &path).await;
@@ -460,6 +428,6 @@ backend_tests! {
             let reply = app.delete(Caller::ExecutiveProducer, &path).await;
             assert_refused(&reply, 404, "not_found", "", &format!("DELETE {path}"));
         }
-        assert_eq!(everything(&app).await, before, "a write to a missing movie changed something");
+        assert_eq!(app.everything().await, before, "a write to a missing movie changed something");
     }
 }

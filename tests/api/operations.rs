@@ -3,22 +3,27 @@
 //! local identity provider with the `token` command, and `seed --demo`.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
 use movie_manager::auth::{AuthSettings, KeySource};
-use movie_manager::config::{HttpSettings, LOCAL_ISSUER, Settings};
+use movie_manager::config::{HttpSettings, Settings};
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
+use movie_manager::web::WebSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
+use crate::helpers::cli::run_cli;
 use crate::helpers::database::postgres_admin_url;
-use crate::helpers::{AUDIENCE, Backend, Caller, JwksServer, TestApp, backend_tests};
+use crate::helpers::identity::{Answer, keys};
+use crate::helpers::temp_dir::TempDir;
+use crate::helpers::{AUDIENCE, Backend, Caller, JwksServer, TestApp, backend_tests, once_tests};
 
 /// Checks that a text field's pattern is the server's rule: outer whitespace trimmed, then 1 to
 /// `max` characters without control characters.
@@ -44,81 +49,6 @@ fn assert_text_rule(schema: &Value, max: usize) {
             "{text:?} against {schema}"
         );
     }
-}
-
-/// `scenario!(name)`: runs `async fn name(backend: Backend)` as `name::on_sqlite` and
-/// `name::on_postgres`, for tests that need their own settings or that consume the app.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$name(crate::helpers::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$name(crate::helpers::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-/// A directory of its own under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "movie-manager-ops-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&path).expect("a temporary directory");
-        Self(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `host:port` of the server.
-fn socket_address(app: &TestApp) -> String {
-    app.address.trim_start_matches("http://").to_owned()
-}
-
-/// Runs the real binary with a clean environment (no provider or database configured by the
-/// caller's shell) in `dir`.
-async fn run_cli(dir: &Path, args: &[&str]) -> std::process::Output {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_movie-manager"));
-        command.args(&args).current_dir(&dir);
-        for variable in [
-            "AUTH0_DOMAIN",
-            "AUTH0_CLIENT_ID",
-            "JWKS_URL",
-            "JWT_ISSUER",
-            "API_AUDIENCE",
-            "LOCAL_KEY_FILE",
-            "DATABASE_URL",
-            "HOST",
-            "PORT",
-            "RUST_LOG",
-        ] {
-            command.env_remove(variable);
-        }
-        command.output().expect("the binary runs")
-    })
-    .await
-    .expect("the binary's runner does not panic")
 }
 
 /// The `src`/`href` attribute values of an HTML page.
@@ -198,16 +128,13 @@ backend_tests! {
         // Probes need no token, and ignore a bad one.
         app.request(Method::GET, "/readyz").bearer("not-a-token").send().await.assert_status(200);
     }
+}
 
+once_tests! {
     async fn the_front_door_redirects_to_the_web_app(app) {
         let reply = app.get(Caller::Anonymous, "/").await;
         assert_eq!(reply.status, 302);
-        let location = reply.header("location").expect("a Location").to_owned();
-        assert!(!location.is_empty());
-        // The redirect leads somewhere that answers, on this server.
-        assert!(location.starts_with('/'), "a local redirect: {location}");
-        let target = app.get(Caller::Anonymous, &location).await;
-        assert_eq!(target.status, 200, "{location} answers");
+        assert_eq!(reply.header("location"), Some("/app/"));
     }
 
     async fn the_openapi_document_is_3_1_and_lists_every_path_of_the_contract(app) {
@@ -217,7 +144,7 @@ backend_tests! {
         let version = document["openapi"].as_str().expect("an openapi version");
         assert!(version.starts_with("3.1."), "OpenAPI {version}");
 
-        // SPEC.md's table: method, path, permission.
+        // docs/API.md's table: method, path, permission.
         let table = [
             ("get", "/", None),
             ("get", "/actors", Some("get:actors")),
@@ -349,7 +276,7 @@ backend_tests! {
             }
         }
         assert!(initializer_checked, "the page configures Swagger UI: {urls:?}");
-        // `/docs` itself, as SPEC.md spells it, leads there too.
+        // `/docs` itself, as docs/API.md spells it, leads there too.
         let bare = app.get(Caller::Anonymous, "/docs").await;
         match bare.status {
             200 => {}
@@ -412,189 +339,168 @@ backend_tests! {
     }
 }
 
-async fn only_the_configured_origins_may_call_the_api_from_a_browser(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |settings| {
+/// An app that allows one origin, `https://app.example`.
+async fn spawn_allowing_one_origin(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |settings| {
         settings.http.cors_origins = Some(vec![reqwest::header::HeaderValue::from_static(
             "https://app.example",
         )]);
     })
-    .await;
-    let with_origin = |caller: Caller, method: Method, path: &str, origin: &str| {
-        app.call(caller, method, path).header("Origin", origin)
-    };
+    .await
+}
 
-    for origin in ["https://app.example", "https://evil.example"] {
-        let allowed = origin == "https://app.example";
-        let replies = [
-            (
-                200,
-                with_origin(Caller::CastingAssistant, Method::GET, "/actors", origin)
-                    .send()
-                    .await,
-            ),
-            (
-                401,
-                with_origin(Caller::Anonymous, Method::GET, "/actors", origin)
-                    .send()
-                    .await,
-            ),
-            (
-                403,
-                with_origin(Caller::CastingAssistant, Method::POST, "/actors", origin)
-                    .json(&json!({"name": "X", "age": 1, "gender": "x"}))
-                    .send()
-                    .await,
-            ),
-            (
-                404,
-                with_origin(
-                    Caller::CastingAssistant,
-                    Method::GET,
-                    "/actors/424242",
-                    origin,
-                )
-                .send()
-                .await,
-            ),
-            (
-                404,
-                with_origin(Caller::Anonymous, Method::GET, "/no/such/route", origin)
-                    .send()
-                    .await,
-            ),
+once_tests! {
+    spawn = spawn_allowing_one_origin;
+
+    async fn only_the_configured_origins_may_call_the_api_from_a_browser(app) {
+        let with_origin = |caller: Caller, method: Method, path: &str, origin: &str| {
+            app.call(caller, method, path).header("Origin", origin)
+        };
+
+        // A success and each kind of refusal: all carry the header for an allowed origin only.
+        let requests = [
+            (200, Caller::CastingAssistant, Method::GET, "/actors", None),
+            (401, Caller::Anonymous, Method::GET, "/actors", None),
+            (403, Caller::CastingAssistant, Method::POST, "/actors", Some(json!({"name": "X", "age": 1, "gender": "x"}))),
+            (404, Caller::CastingAssistant, Method::GET, "/actors/424242", None),
+            (404, Caller::Anonymous, Method::GET, "/no/such/route", None),
         ];
-        for (status, reply) in replies {
-            assert_eq!(reply.status, status, "{origin}: {}", reply.body);
-            let header = reply.header("access-control-allow-origin");
-            if allowed {
-                assert_eq!(header, Some(origin), "{origin} on a {status}");
-            } else {
-                assert_eq!(header, None, "{origin} on a {status}");
+        for origin in ["https://app.example", "https://evil.example"] {
+            let allowed = origin == "https://app.example";
+            for (status, caller, method, path, body) in requests.clone() {
+                let mut call = with_origin(caller, method, path, origin);
+                if let Some(body) = &body {
+                    call = call.json(body);
+                }
+                let reply = call.send().await;
+                assert_eq!(reply.status, status, "{origin}: {}", reply.body);
+                let header = reply.header("access-control-allow-origin");
+                if allowed {
+                    assert_eq!(header, Some(origin), "{origin} on a {status}");
+                } else {
+                    assert_eq!(header, None, "{origin} on a {status}");
+                }
             }
         }
-    }
 
-    // The browser may read the ETag and the request id of an allowed origin's responses.
-    let reply = with_origin(
-        Caller::CastingAssistant,
-        Method::GET,
-        "/actors",
-        "https://app.example",
-    )
-    .send()
-    .await;
-    let exposed = reply
-        .header("access-control-expose-headers")
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    assert!(
-        exposed.contains("etag") && exposed.contains("x-request-id"),
-        "{exposed}"
-    );
+        // The browser may read the ETag and the request id of an allowed origin's responses.
+        let reply = with_origin(
+            Caller::CastingAssistant,
+            Method::GET,
+            "/actors",
+            "https://app.example",
+        )
+        .send()
+        .await;
+        let exposed = reply
+            .header("access-control-expose-headers")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        assert!(
+            exposed.contains("etag") && exposed.contains("x-request-id"),
+            "{exposed}"
+        );
 
-    // A preflight for a conditional PATCH with a token.
-    let preflight = with_origin(
-        Caller::Anonymous,
-        Method::OPTIONS,
-        "/actors/1",
-        "https://app.example",
-    )
-    .header("Access-Control-Request-Method", "PATCH")
-    .header(
-        "Access-Control-Request-Headers",
-        "authorization, content-type, if-match",
-    )
-    .send()
-    .await;
-    assert!(
-        (200..300).contains(&preflight.status),
-        "preflight answered {}",
-        preflight.status
-    );
-    assert_eq!(
-        preflight.header("access-control-allow-origin"),
-        Some("https://app.example")
-    );
-    let methods = preflight
-        .header("access-control-allow-methods")
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    assert!(methods.contains("PATCH"), "{methods}");
-    let headers = preflight
-        .header("access-control-allow-headers")
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    for header in ["authorization", "content-type", "if-match"] {
-        assert!(headers.contains(header), "{header} in {headers}");
+        // A preflight for a conditional PATCH with a token.
+        let preflight = with_origin(
+            Caller::Anonymous,
+            Method::OPTIONS,
+            "/actors/1",
+            "https://app.example",
+        )
+        .header("Access-Control-Request-Method", "PATCH")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type, if-match",
+        )
+        .send()
+        .await;
+        assert!(
+            (200..300).contains(&preflight.status),
+            "preflight answered {}",
+            preflight.status
+        );
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some("https://app.example")
+        );
+        let methods = preflight
+            .header("access-control-allow-methods")
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        assert!(methods.contains("PATCH"), "{methods}");
+        let headers = preflight
+            .header("access-control-allow-headers")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        for header in ["authorization", "content-type", "if-match"] {
+            assert!(headers.contains(header), "{header} in {headers}");
+        }
+        let refused = with_origin(
+            Caller::Anonymous,
+            Method::OPTIONS,
+            "/actors/1",
+            "https://evil.example",
+        )
+        .header("Access-Control-Request-Method", "PATCH")
+        .send()
+        .await;
+        assert_eq!(refused.header("access-control-allow-origin"), None);
     }
-    let refused = with_origin(
-        Caller::Anonymous,
-        Method::OPTIONS,
-        "/actors/1",
-        "https://evil.example",
-    )
-    .header("Access-Control-Request-Method", "PATCH")
-    .send()
-    .await;
-    assert_eq!(refused.header("access-control-allow-origin"), None);
 }
 
-/// A request in flight when the server is told to stop is finished; new connections are refused.
-async fn a_request_in_flight_at_shutdown_completes(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let address = socket_address(&app);
-    let token = app.token(Caller::ExecutiveProducer).expect("a token");
-    let body = json!({"name": "Slow Sender", "age": 40, "gender": "male"}).to_string();
-    let (head, tail) = body.split_at(12);
+backend_tests! {
+    async fn a_request_in_flight_at_shutdown_completes(app) {
+        // Told to stop, the server finishes the request in flight and refuses new connections.
+        let address = app.socket_address().to_owned();
+        let token = app.token(Caller::ExecutiveProducer).expect("a token");
+        let body = json!({"name": "Slow Sender", "age": 40, "gender": "male"}).to_string();
+        let (head, tail) = body.split_at(12);
 
-    let mut stream = TcpStream::connect(&address).await.expect("a connection");
-    let request = format!(
-        "POST /actors HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("the head is sent");
-    // Let the server read the headers and start handling the request.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut stream = TcpStream::connect(&address).await.expect("a connection");
+        let request = format!(
+            "POST /actors HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("the head is sent");
+        // Let the server read the headers and start handling the request.
+        tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let stopping = tokio::spawn(app.stop());
-    wait_until_refused(&address).await;
-    assert!(
-        !stopping.is_finished(),
-        "the server waits for the request in flight"
-    );
+        let stopping = tokio::spawn(app.stop());
+        wait_until_refused(&address).await;
+        assert!(
+            !stopping.is_finished(),
+            "the server waits for the request in flight"
+        );
 
-    stream
-        .write_all(tail.as_bytes())
-        .await
-        .expect("the rest of the body is sent");
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
-        .await
-        .expect("the response comes, and the connection is then closed")
-        .expect("the response is read");
-    let response = String::from_utf8_lossy(&response);
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("\"Slow Sender\""), "{response}");
+        stream
+            .write_all(tail.as_bytes())
+            .await
+            .expect("the rest of the body is sent");
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+            .await
+            .expect("the response comes, and the connection is then closed")
+            .expect("the response is read");
+        let response = String::from_utf8_lossy(&response);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("\"Slow Sender\""), "{response}");
 
-    tokio::time::timeout(Duration::from_secs(5), stopping)
-        .await
-        .expect("the server stops once the request is done")
-        .expect("the server task does not panic")
-        .expect("the server stops cleanly");
-    assert!(
-        TcpStream::connect(&address).await.is_err(),
-        "a stopped server accepts no connection"
-    );
+        tokio::time::timeout(Duration::from_secs(5), stopping)
+            .await
+            .expect("the server stops once the request is done")
+            .expect("the server task does not panic")
+            .expect("the server stops cleanly");
+        assert!(
+            TcpStream::connect(&address).await.is_err(),
+            "a stopped server accepts no connection"
+        );
+    }
 }
-
-on_both_backends!(
-    only_the_configured_origins_may_call_the_api_from_a_browser,
-    a_request_in_flight_at_shutdown_completes,
-);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_sends_no_complete_request_head_in_time_is_disconnected() {
@@ -602,7 +508,7 @@ async fn a_client_that_sends_no_complete_request_head_in_time_is_disconnected() 
         settings.http.header_read_timeout = Duration::from_secs(1);
     })
     .await;
-    let address = socket_address(&app);
+    let address = app.socket_address().to_owned();
 
     // Half a request line, half the headers, and a slowloris that trickles a byte at a time...
     let half_line = async {
@@ -844,8 +750,7 @@ async fn a_database_that_goes_down_answers_503_and_the_server_recovers_by_itself
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_is_not_ready_until_the_signing_keys_are_loaded() {
-    let jwks = JwksServer::start(vec![crate::helpers::TestKey::shared().jwk()]).await;
-    jwks.set_down(true);
+    let jwks = JwksServer::answering(Answer::Status(StatusCode::INTERNAL_SERVER_ERROR)).await;
     let jwks_url = jwks.url();
     let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
         settings.auth.source = KeySource::Remote { jwks_url };
@@ -863,7 +768,7 @@ async fn the_service_is_not_ready_until_the_signing_keys_are_loaded() {
     assert!(unavailable.header("retry-after").is_some());
 
     // The provider answers again: the next token brings the keys in (after the cooldown).
-    jwks.set_down(false);
+    jwks.publish(&[&keys()[0]]);
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let reply = app.get(Caller::CastingAssistant, "/actors").await;
@@ -888,10 +793,12 @@ fn local_settings(dir: &Path, host: IpAddr) -> Settings {
         },
         http: HttpSettings {
             host,
+            public_url: Some(PUBLIC_URL.into()),
             ..crate::helpers::http_settings()
         },
         auth: AuthSettings {
-            issuer: LOCAL_ISSUER.into(),
+            // The local provider's issuer is the server's base URL, set when it starts.
+            issuer: String::new(),
             audience: AUDIENCE.into(),
             source: KeySource::Local {
                 key_file: dir.join("local.key.pem"),
@@ -899,8 +806,13 @@ fn local_settings(dir: &Path, host: IpAddr) -> Settings {
             refresh_cooldown: Duration::from_millis(200),
             max_key_age: Duration::from_secs(600),
         },
+        web: WebSettings::default(),
     }
 }
+
+/// The base URL the local-provider tests give their servers (as `PUBLIC_URL`) and the token
+/// command alike, since the local provider's issuer is the server's base URL.
+const PUBLIC_URL: &str = "http://localhost:8080";
 
 /// The JWS header of a compact token.
 fn token_header(token: &str) -> Value {
@@ -922,8 +834,8 @@ async fn cli_token(dir: &Path, key_file: &Path, role: &str, audience: &str) -> S
             role,
             "--local-key-file",
             key_file,
-            "--jwt-issuer",
-            LOCAL_ISSUER,
+            "--public-url",
+            PUBLIC_URL,
             "--api-audience",
             audience,
         ],
@@ -943,28 +855,34 @@ async fn cli_token(dir: &Path, key_file: &Path, role: &str, audience: &str) -> S
     token
 }
 
+/// The app with the local identity provider, signing with the key in `key_file`.
+async fn spawn_with_local_key(key_file: &Path) -> TestApp {
+    let key_file = key_file.to_owned();
+    TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.http.public_url = Some(PUBLIC_URL.into());
+        settings.auth.source = KeySource::Local { key_file };
+    })
+    .await
+}
+
+/// Checks that the key file exists and that only its owner may read it.
+#[track_caller]
+fn assert_private(key_file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(key_file)
+        .expect("the key file is created")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the key file is private: {mode:o}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_identity_provider_signs_tokens_the_server_accepts() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ops");
     let key_file = dir.path().join("local.key.pem");
-    let local_key = key_file.clone();
-    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
-        settings.auth.issuer = LOCAL_ISSUER.into();
-        settings.auth.source = KeySource::Local {
-            key_file: local_key,
-        };
-    })
-    .await;
+    let app = spawn_with_local_key(&key_file).await;
 
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key_file)
-            .expect("the key file is created")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "the key file is private: {mode:o}");
-    }
+    assert_private(&key_file);
     let pem = std::fs::read_to_string(&key_file).expect("a readable key file");
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
 
@@ -1032,27 +950,12 @@ async fn the_local_identity_provider_signs_tokens_the_server_accepts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_command_prints_only_the_token_when_it_creates_the_key() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ops");
     let key_file = dir.path().join("fresh.key.pem");
     let token = cli_token(dir.path(), &key_file, "casting-director", AUDIENCE).await;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key_file)
-            .expect("the key file is created")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "the key file is private: {mode:o}");
-    }
+    assert_private(&key_file);
     // The server adopts the key the command made.
-    let local_key = key_file.clone();
-    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
-        settings.auth.issuer = LOCAL_ISSUER.into();
-        settings.auth.source = KeySource::Local {
-            key_file: local_key,
-        };
-    })
-    .await;
+    let app = spawn_with_local_key(&key_file).await;
     app.request(Method::POST, "/actors")
         .bearer(&token)
         .json(&json!({"name": "Early Bird", "age": 30, "gender": "female"}))
@@ -1064,7 +967,7 @@ async fn the_token_command_prints_only_the_token_when_it_creates_the_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_identity_provider_refuses_to_listen_beyond_loopback_unless_allowed() {
     for host in ["0.0.0.0", "::", "192.0.2.1"] {
-        let dir = TempDir::new();
+        let dir = TempDir::new("ops");
         let settings = local_settings(dir.path(), host.parse().unwrap());
         let key_file = dir.path().join("local.key.pem");
         match Application::build(settings).await {
@@ -1074,7 +977,7 @@ async fn the_local_identity_provider_refuses_to_listen_beyond_loopback_unless_al
         assert!(!key_file.exists(), "nothing is created before the refusal");
     }
 
-    let dir = TempDir::new();
+    let dir = TempDir::new("ops");
     let mut settings = local_settings(dir.path(), "0.0.0.0".parse().unwrap());
     settings.http.allow_local_auth_on_network = true;
     let application = Application::build(settings)
@@ -1083,8 +986,8 @@ async fn the_local_identity_provider_refuses_to_listen_beyond_loopback_unless_al
     assert_ne!(application.port(), 0);
 
     // An external identity provider may serve on any address.
-    let jwks = JwksServer::start(vec![]).await;
-    let dir = TempDir::new();
+    let jwks = JwksServer::publishing(&[]).await;
+    let dir = TempDir::new("ops");
     let mut settings = local_settings(dir.path(), "0.0.0.0".parse().unwrap());
     settings.auth.source = KeySource::Remote {
         jwks_url: jwks.url(),
@@ -1096,7 +999,7 @@ async fn the_local_identity_provider_refuses_to_listen_beyond_loopback_unless_al
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeding_a_fresh_database_fills_a_demo_catalogue_once() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ops");
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let seed = ["seed", "--demo", "--database-url", url.as_str()];
     let output = run_cli(dir.path(), &seed).await;

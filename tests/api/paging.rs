@@ -1,22 +1,16 @@
-//! Lists (SPEC.md, "Lists"): page sizes, cursors that visit every matching row exactly once in
+//! Lists (docs/API.md, "Lists"): page sizes, cursors that visit every matching row exactly once in
 //! order for every sort, the filters, and every malformed parameter answered 400.
 
 use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
+use crate::helpers::json::ids;
 use crate::helpers::{Caller, TestApp, backend_tests};
 
 /// A query-string value, percent-encoded.
 fn enc(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-fn ids(items: &[Value]) -> Vec<i64> {
-    items
-        .iter()
-        .map(|item| item["id"].as_i64().expect("an id"))
-        .collect()
 }
 
 /// One page: its ids and its `next_cursor`, which must be present (a string or `null`).

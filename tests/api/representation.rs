@@ -5,7 +5,8 @@ use std::io::Read;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Caller, Reply, TestApp, backend_tests};
+use crate::helpers::identity;
+use crate::helpers::{Caller, Reply, TestApp, backend_tests, once_tests};
 
 async fn get_with(app: &TestApp, caller: Caller, path: &str, headers: &[(&str, &str)]) -> Reply {
     let mut call = app.call(caller, Method::GET, path);
@@ -34,7 +35,7 @@ backend_tests! {
         let movie = app.create_movie("Avatar", "2009-12-18").await;
         for path in [format!("/actors/{actor}"), format!("/movies/{movie}")] {
             let first = app.get(Caller::CastingAssistant, &path).await;
-            let etag = first.header("etag").expect("an ETag").to_owned();
+            let etag = first.etag();
             let weak = format!("W/{etag}");
             for condition in [etag.as_str(), "*", weak.as_str(), &format!("\"v999\", {etag}")] {
                 let reply = get_with(&app, Caller::CastingAssistant, &path, &[("If-None-Match", condition)]).await;
@@ -51,7 +52,7 @@ backend_tests! {
     async fn a_changed_resource_answers_200_with_its_new_etag_to_the_old_one(app) {
         let actor = app.create_actor("Zoë Saldaña", 46, "female").await;
         let path = format!("/actors/{actor}");
-        let etag = app.get(Caller::CastingAssistant, &path).await.header("etag").unwrap().to_owned();
+        let etag = app.get(Caller::CastingAssistant, &path).await.etag();
         app.patch(Caller::CastingDirector, &path, json!({"age": 47})).await.assert_status(200);
         let reply = get_with(&app, Caller::CastingAssistant, &path, &[("If-None-Match", &etag)]).await;
         reply.assert_status(200);
@@ -64,7 +65,7 @@ backend_tests! {
         let path = format!("/actors/{actor}");
         let anonymous = get_with(&app, Caller::Anonymous, &path, &[("If-None-Match", "*")]).await;
         anonymous.assert_error(401, "unauthorized");
-        let token = app.key.sign_claims(&app.claims(&["get:movies"]));
+        let token = app.key.sign(&identity::claims(&["get:movies"]));
         let forbidden = app
             .request(Method::GET, &path)
             .bearer(&token)
@@ -75,7 +76,20 @@ backend_tests! {
         let missing = get_with(&app, Caller::CastingAssistant, "/actors/999", &[("If-None-Match", "*")]).await;
         missing.assert_error(404, "not_found");
     }
+}
 
+/// Whether the response's `Vary` headers name `header`.
+fn varies_by(response: &reqwest::Response, header: &str) -> bool {
+    response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|name| name.trim().eq_ignore_ascii_case(header))
+}
+
+once_tests! {
     async fn a_page_is_compressed_with_gzip_or_brotli_when_the_client_asks(app) {
         for index in 0..100 {
             app.create_actor(&format!("Actor number {index}"), 30 + index % 50, "female").await;
@@ -83,7 +97,7 @@ backend_tests! {
         let path = "/actors?limit=100";
         let plain = raw_get(&app, path, None).await;
         assert_eq!(plain.headers().get("content-encoding"), None);
-        assert_eq!(plain.headers()["vary"], "accept-encoding");
+        assert!(varies_by(&plain, "accept-encoding"), "{:?}", plain.headers());
         let plain_bytes = plain.bytes().await.unwrap();
         let expected: Value = serde_json::from_slice(&plain_bytes).unwrap();
         assert_eq!(expected["actors"].as_array().unwrap().len(), 100);
@@ -92,7 +106,7 @@ backend_tests! {
             let reply = raw_get(&app, path, Some(encoding)).await;
             assert_eq!(reply.status(), 200);
             assert_eq!(reply.headers()["content-encoding"], encoding);
-            assert_eq!(reply.headers()["vary"], "accept-encoding");
+            assert!(varies_by(&reply, "accept-encoding"), "{:?}", reply.headers());
             let compressed = reply.bytes().await.unwrap();
             assert!(
                 compressed.len() * 4 < plain_bytes.len(),

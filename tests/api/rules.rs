@@ -9,6 +9,7 @@ use movie_manager::model::{
 };
 use serde_json::{Value, json};
 
+use crate::helpers::temp_dir::TempDir;
 use crate::helpers::{Backend, Caller, TestApp, backend_tests};
 
 /// Runs one statement straight on the app's database; `Err` carries the database's refusal.
@@ -152,8 +153,7 @@ async fn the_openapi_document_is_the_one_committed() {
 
 #[tokio::test]
 async fn a_malformed_cors_origin_stops_the_server_and_names_the_entry() {
-    let dir = std::env::temp_dir().join(format!("movie-manager-cors-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("cors");
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_movie-manager"))
         .args(["serve", "--port", "0"])
         .env(
@@ -166,7 +166,6 @@ async fn a_malformed_cors_origin_stops_the_server_and_names_the_entry() {
         .output()
         .await
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(!output.status.success(), "the server refused to start");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use movie_manager::storage::{Database, DatabaseSettings, seed};
 
-use crate::helpers::{Backend, Caller, TestApp};
+use crate::helpers::temp_dir::TempDir;
+use crate::helpers::{Caller, TestApp, backend_tests};
 
 /// Where the test command installs schemathesis, unless `SCHEMATHESIS` names the executable.
 fn schemathesis() -> PathBuf {
@@ -21,7 +22,7 @@ fn schemathesis() -> PathBuf {
     target.join("schemathesis/bin/schemathesis")
 }
 
-async fn fuzz(backend: Backend) {
+async fn fuzz(app: &TestApp) {
     let executable = schemathesis();
     assert!(
         executable.exists(),
@@ -29,7 +30,6 @@ async fn fuzz(backend: Backend) {
          or set SCHEMATHESIS)",
         executable.display()
     );
-    let app = TestApp::spawn(backend).await;
     let db = Database::connect(&DatabaseSettings {
         url: app.database_url().to_owned(),
         max_connections: 1,
@@ -40,8 +40,7 @@ async fn fuzz(backend: Backend) {
     db.close().await;
 
     let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scratch = std::env::temp_dir().join(format!("schemathesis-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&scratch).unwrap();
+    let scratch = TempDir::new("schemathesis");
     for caller in [
         Caller::CastingAssistant,
         Caller::CastingDirector,
@@ -56,7 +55,7 @@ async fn fuzz(backend: Backend) {
             .arg("--header")
             .arg(format!("Authorization: Bearer {token}"))
             .args(["--wait-for-schema", "10"])
-            .current_dir(&scratch)
+            .current_dir(scratch.path())
             .env(
                 "SCHEMATHESIS_HOOKS",
                 repository.join("tests/schemathesis/hooks.py"),
@@ -73,19 +72,15 @@ async fn fuzz(backend: Backend) {
             .map_or(stdout.as_ref(), |start| &stdout[start..]);
         assert!(
             output.status.success(),
-            "schemathesis as {caller:?} on {backend:?} found problems:\n{summary}\n{}",
+            "schemathesis as {caller:?} on {:?} found problems:\n{summary}\n{}",
+            app.backend,
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let _ = std::fs::remove_dir_all(&scratch);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn schemathesis_finds_the_document_and_the_server_in_agreement_on_sqlite() {
-    fuzz(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn schemathesis_finds_the_document_and_the_server_in_agreement_on_postgres() {
-    fuzz(Backend::Postgres).await;
+backend_tests! {
+    async fn schemathesis_finds_the_document_and_the_server_in_agreement(app) {
+        fuzz(&app).await;
+    }
 }

@@ -1,6 +1,8 @@
 //! TLS to PostgreSQL: `sslmode` in DATABASE_URL, against a server of the test's own that takes
 //! TCP connections over TLS only and shows a certificate for `localhost` signed by a test CA.
 
+use std::path::Path;
+
 use movie_manager::startup::Application;
 
 use crate::helpers::postgres_tls::{PASSWORD, TlsPostgres};
@@ -13,7 +15,7 @@ async fn spawn_on(url: String) -> TestApp {
 
 /// Why the app refuses to start on `url`, as `main` prints it.
 async fn start_error(url: String) -> String {
-    let jwks = JwksServer::start(Vec::new()).await;
+    let jwks = JwksServer::publishing(&[]).await;
     match Application::build(helpers::settings(url, &jwks)).await {
         Ok(_) => panic!("the application started"),
         Err(error) => format!("{error:#}"),
@@ -24,6 +26,11 @@ async fn start_error(url: String) -> String {
 async fn assert_round_trip(app: &TestApp) {
     let id = app.create_actor("Ana", 30, "female").await;
     assert_eq!(app.actor(id).await["name"], "Ana");
+}
+
+/// The query of a URL that verifies the server's certificate against `ca`, by `sslmode`.
+fn verifying(sslmode: &str, ca: &Path) -> String {
+    format!("sslmode={sslmode}&sslrootcert={}", ca.display())
 }
 
 /// rustls's words for a certificate that no CA of `sslrootcert` signed.
@@ -49,7 +56,7 @@ async fn sslmode_require_connects_over_tls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_full_with_the_right_ca_connects_to_the_host_the_certificate_names() {
     let postgres = TlsPostgres::start();
-    let query = format!("sslmode=verify-full&sslrootcert={}", postgres.ca.display());
+    let query = verifying("verify-full", &postgres.ca);
     let app = spawn_on(postgres.url("localhost", &query)).await;
     assert_round_trip(&app).await;
 }
@@ -57,10 +64,7 @@ async fn verify_full_with_the_right_ca_connects_to_the_host_the_certificate_name
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_full_with_the_wrong_ca_refuses_to_start_and_says_the_certificate_is_not_trusted() {
     let postgres = TlsPostgres::start();
-    let query = format!(
-        "sslmode=verify-full&sslrootcert={}",
-        postgres.other_ca.display()
-    );
+    let query = verifying("verify-full", &postgres.other_ca);
     let error = start_error(postgres.url("localhost", &query)).await;
     assert_refused_for(&error, UNTRUSTED);
 }
@@ -68,7 +72,7 @@ async fn verify_full_with_the_wrong_ca_refuses_to_start_and_says_the_certificate
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_full_refuses_a_host_the_certificate_does_not_name() {
     let postgres = TlsPostgres::start();
-    let query = format!("sslmode=verify-full&sslrootcert={}", postgres.ca.display());
+    let query = verifying("verify-full", &postgres.ca);
     let error = start_error(postgres.url("127.0.0.1", &query)).await;
     assert_refused_for(&error, WRONG_NAME);
 }
@@ -78,7 +82,7 @@ async fn verify_full_refuses_a_host_the_certificate_does_not_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_ca_with_the_right_ca_connects() {
     let postgres = TlsPostgres::start();
-    let query = format!("sslmode=verify-ca&sslrootcert={}", postgres.ca.display());
+    let query = verifying("verify-ca", &postgres.ca);
     let app = spawn_on(postgres.url("localhost", &query)).await;
     assert_round_trip(&app).await;
 }
@@ -86,10 +90,7 @@ async fn verify_ca_with_the_right_ca_connects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_ca_with_the_wrong_ca_refuses_to_start() {
     let postgres = TlsPostgres::start();
-    let query = format!(
-        "sslmode=verify-ca&sslrootcert={}",
-        postgres.other_ca.display()
-    );
+    let query = verifying("verify-ca", &postgres.other_ca);
     let error = start_error(postgres.url("localhost", &query)).await;
     assert_refused_for(&error, UNTRUSTED);
 }
@@ -114,10 +115,7 @@ async fn a_heroku_style_url_with_a_password_and_sslmode_require_just_works() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_start_never_shows_the_password_of_the_url() {
     let postgres = TlsPostgres::start();
-    let query = format!(
-        "sslmode=verify-full&sslrootcert={}",
-        postgres.other_ca.display()
-    );
+    let query = verifying("verify-full", &postgres.other_ca);
     let error = start_error(postgres.password_url(&query)).await;
     assert_refused_for(&error, UNTRUSTED);
     assert!(!error.contains(PASSWORD), "the password leaked: {error}");

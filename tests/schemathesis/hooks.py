@@ -1,22 +1,26 @@
 """schemathesis hooks: a schema-valid case sends a `cursor` only as the server issued it.
 
-A cursor is the `next_cursor` of a page, bound to that page's sort and filters; any other string
-is answered 400. No schema can list the strings a server issued, so without this hook schema-valid
-cases would carry made-up cursors. Cases meant to be refused keep theirs.
+A cursor is the `next_cursor` of a page, bound to that page's sort and filters (and, for a
+history, to its resource); any other string is answered 400. No schema can list the strings a
+server issued, so without this hook schema-valid cases would carry made-up cursors. Cases meant
+to be refused keep theirs.
 """
 
 import threading
 
 import schemathesis
 
-# Per list, the query parameters its cursors are bound to (`limit` is not one of them).
+# Per list, the query parameters its cursors are bound to (`limit` is not one of them); a
+# history's cursors are bound to its path's id as well.
 BOUND = {
     "/actors": ("sort", "q", "gender", "min_age", "max_age"),
     "/movies": ("sort", "q", "released_after", "released_before"),
+    "/actors/{id}/history": (),
+    "/movies/{id}/history": (),
 }
 
-# (path, cursor) -> the bound parameters of the request whose page carried it.
-_issued: dict[tuple[str, str], dict[str, str]] = {}
+# (path, cursor) -> the bound query and path parameters of the request whose page carried it.
+_issued: dict[tuple[str, str], tuple[dict[str, str], dict[str, object]]] = {}
 _lock = threading.Lock()
 
 
@@ -31,10 +35,9 @@ def after_call(ctx, case, response):
         return
     if isinstance(cursor, str):
         query = case.query or {}
+        bound_query = {name: query[name] for name in bound if name in query}
         with _lock:
-            _issued[(case.operation.path, cursor)] = {
-                name: query[name] for name in bound if name in query
-            }
+            _issued[(case.operation.path, cursor)] = (bound_query, dict(case.path_parameters or {}))
 
 
 @schemathesis.hook
@@ -51,8 +54,11 @@ def map_case(ctx, case):
         # Made up: the case goes on as a first page.
         del query["cursor"]
     else:
-        # Issued (an OpenAPI link followed): send it with the sort and filters it belongs to.
+        # Issued: send it with the sort, filters and resource it belongs to.
+        bound_query, path_parameters = issued
         for name in bound:
             query.pop(name, None)
-        query.update(issued)
+        query.update(bound_query)
+        if path_parameters:
+            case.path_parameters = dict(path_parameters)
     return case

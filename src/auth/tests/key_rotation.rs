@@ -2,6 +2,7 @@
 //! single flight), the background refresh, and surviving a JWKS endpoint that is down or
 //! answers nonsense.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -81,7 +82,7 @@ async fn a_key_removed_from_the_jwks_is_refused_after_a_refresh_even_if_its_toke
 async fn the_background_refresh_drops_a_removed_key() {
     let [old, new, _] = keys();
     let server = JwksServer::publishing(&[old, new]).await;
-    let mut settings = remote_settings(&server.url, Duration::from_secs(60));
+    let mut settings = remote_settings(&server.url(), Duration::from_secs(60));
     settings.max_key_age = Duration::from_millis(200);
     let auth = Authenticator::start(settings).await.unwrap();
     let cached = fresh_token(old);

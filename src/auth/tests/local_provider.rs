@@ -117,7 +117,7 @@ async fn the_published_jwks_verifies_local_tokens_like_a_remote_provider() {
     let settings = local_settings(&dir.join("key.pem"));
     let local = Authenticator::start(settings.clone()).await.unwrap();
     let server = JwksServer::answering(Answer::Keys(local.local_jwks().unwrap())).await;
-    let mut remote_settings = remote_settings(&server.url, Duration::ZERO);
+    let mut remote_settings = remote_settings(&server.url(), Duration::ZERO);
     remote_settings.issuer = settings.issuer.clone();
     let remote = Authenticator::start(remote_settings).await.unwrap();
 
@@ -188,7 +188,7 @@ async fn remote_mode_issues_no_local_tokens() {
     let server = JwksServer::publishing(&[&keys()[0]]).await;
     let auth = start_remote(&server, Duration::ZERO).await;
     assert!(auth.local_jwks().is_none());
-    let settings = remote_settings(&server.url, Duration::ZERO);
+    let settings = remote_settings(&server.url(), Duration::ZERO);
     assert!(issue_local_token(&settings, Role::CastingAssistant, Duration::from_secs(60)).is_err());
 }
 

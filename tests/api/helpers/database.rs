@@ -2,10 +2,10 @@
 //! database created for the test and dropped after it. PostgreSQL never skips: if it cannot be
 //! reached the test fails and says how to point it elsewhere.
 
-use std::path::PathBuf;
-
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+
+use super::temp_dir::TempDir;
 
 /// The server tests expect unless `TEST_DATABASE_URL` names another.
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -18,12 +18,15 @@ pub enum Backend {
 
 pub struct TestDatabase {
     pub url: String,
-    cleanup: Cleanup,
+    /// The SQLite file's directory, removed when dropped.
+    _directory: Option<TempDir>,
+    /// The PostgreSQL database, removed when dropped.
+    _postgres: Option<PostgresDatabase>,
 }
 
-enum Cleanup {
-    Directory(PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
 }
 
 pub fn postgres_admin_url() -> String {
@@ -32,17 +35,17 @@ pub fn postgres_admin_url() -> String {
 
 impl TestDatabase {
     pub async fn create(backend: Backend) -> Self {
-        let unique = uuid::Uuid::new_v4().simple().to_string();
         match backend {
             Backend::Sqlite => {
-                let directory = std::env::temp_dir().join(format!("movie-manager-test-{unique}"));
-                std::fs::create_dir_all(&directory).expect("a temporary directory");
+                let directory = TempDir::new("test");
                 Self {
                     url: format!("sqlite://{}", directory.join("test.db").display()),
-                    cleanup: Cleanup::Directory(directory),
+                    _directory: Some(directory),
+                    _postgres: None,
                 }
             }
             Backend::Postgres => {
+                let unique = uuid::Uuid::new_v4().simple().to_string();
                 let admin_url = postgres_admin_url();
                 let name = format!("movie_manager_test_{unique}");
                 let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
@@ -60,38 +63,32 @@ impl TestDatabase {
                     .map_or(admin_url.as_str(), |(base, _)| base);
                 Self {
                     url: format!("{base}/{name}"),
-                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                    _directory: None,
+                    _postgres: Some(PostgresDatabase { admin_url, name }),
                 }
             }
         }
     }
 }
 
-impl Drop for TestDatabase {
+impl Drop for PostgresDatabase {
     fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::Directory(directory) => {
-                let _ = std::fs::remove_dir_all(directory);
-            }
-            Cleanup::PostgresDatabase { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime, which cannot be blocked on: use a thread
-                // with a runtime of its own.
-                let dropped = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .ok()?;
-                    runtime.block_on(async {
-                        let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(&mut admin)
-                            .await
-                            .ok()
-                    })
-                });
-                let _ = dropped.join();
-            }
-        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with a
+        // runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        });
+        let _ = dropped.join();
     }
 }

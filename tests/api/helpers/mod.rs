@@ -1,30 +1,36 @@
-//! The test harness: [`TestApp`] (the server on a free port, over a fresh database), a JWKS
-//! server the tests control, token minting, and request helpers.
+//! The test harness: [`TestApp`] (the server on a free port, over a fresh database, with an
+//! identity provider of its own), request helpers, the checks the test files share, and the
+//! macros that choose the backends a test runs on.
 
+pub mod browser;
+pub mod cli;
 pub mod database;
-pub mod jwks;
+pub mod identity;
+pub mod json;
+pub mod oidc;
 pub mod postgres_tls;
-pub mod tokens;
+pub mod refusals;
+pub mod temp_dir;
+pub mod web;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use movie_manager::auth::{AuthSettings, KeySource};
 use movie_manager::config::{HttpSettings, Settings};
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
+use movie_manager::web::WebSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub use database::Backend;
-pub use jwks::JwksServer;
-pub use tokens::TestKey;
+pub use identity::{AUDIENCE, ISSUER, JwksServer, TestKey};
 
-pub const ISSUER: &str = "https://issuer.test/";
-pub const AUDIENCE: &str = "movie-manager-tests";
-
-/// The caller of a request: one of the three roles of SPEC.md, or nobody.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The caller of a request: one of the three roles of docs/API.md, or nobody; each role holds the
+/// permissions of the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Caller {
     Anonymous,
     CastingAssistant,
@@ -40,32 +46,27 @@ impl Caller {
         Caller::ExecutiveProducer,
     ];
 
-    /// The permissions of each role, written out from SPEC.md's table (not from the service's code).
-    pub fn permissions(self) -> &'static [&'static str] {
-        match self {
-            Caller::Anonymous => &[],
-            Caller::CastingAssistant => &["get:actors", "get:movies"],
-            Caller::CastingDirector => &[
-                "get:actors",
-                "get:movies",
-                "post:actor",
-                "delete:actor",
-                "patch:actor",
-                "patch:movie",
-            ],
-            Caller::ExecutiveProducer => &[
-                "get:actors",
-                "get:movies",
-                "post:actor",
-                "delete:actor",
-                "patch:actor",
-                "patch:movie",
-                "post:movie",
-                "delete:movie",
-            ],
-        }
+    /// The permissions of the role, from docs/API.md's table (not from the service's code).
+    pub fn permissions(self) -> Vec<&'static str> {
+        PERMISSIONS
+            .iter()
+            .filter(|(_, least)| self >= *least)
+            .map(|(permission, _)| *permission)
+            .collect()
     }
 }
+
+/// docs/API.md's permissions, each with the least role that holds it.
+const PERMISSIONS: [(&str, Caller); 8] = [
+    ("get:actors", Caller::CastingAssistant),
+    ("get:movies", Caller::CastingAssistant),
+    ("post:actor", Caller::CastingDirector),
+    ("delete:actor", Caller::CastingDirector),
+    ("patch:actor", Caller::CastingDirector),
+    ("patch:movie", Caller::CastingDirector),
+    ("post:movie", Caller::ExecutiveProducer),
+    ("delete:movie", Caller::ExecutiveProducer),
+];
 
 /// What the test servers listen with: loopback, a free port, any origin, the real timeouts.
 pub fn http_settings() -> HttpSettings {
@@ -77,6 +78,9 @@ pub fn http_settings() -> HttpSettings {
         header_read_timeout: Duration::from_secs(5),
         shutdown_timeout: Duration::from_secs(5),
         allow_local_auth_on_network: false,
+        max_in_flight: 256,
+        metrics_addr: None,
+        public_url: None,
     }
 }
 
@@ -98,17 +102,21 @@ pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
             refresh_cooldown: Duration::from_millis(200),
             max_key_age: Duration::from_secs(600),
         },
+        web: WebSettings::default(),
     }
 }
 
 /// A running server over its own fresh database, with its own identity provider.
 pub struct TestApp {
     pub address: String,
-    pub jwks: JwksServer,
+    pub backend: Backend,
+    pub jwks: Arc<JwksServer>,
     pub key: TestKey,
     pub client: reqwest::Client,
-    /// Dropped with the app: removes the test's database.
-    _database: database::TestDatabase,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when the settings asked for it.
+    pub metrics_address: Option<String>,
+    /// Dropped with the last app on it: removes the test's database.
+    database: Arc<database::TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -121,28 +129,48 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with settings adjusted first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let key = TestKey::shared();
-        let jwks = JwksServer::start(vec![key.jwk()]).await;
-        let database = database::TestDatabase::create(backend).await;
+        let jwks = JwksServer::publishing(&[&identity::keys()[0]]).await;
+        let database = Arc::new(database::TestDatabase::create(backend).await);
+        Self::start(backend, database, Arc::new(jwks), adjust).await
+    }
+
+    /// Another instance of the server beside this one: the same database and identity
+    /// provider, nothing else shared.
+    pub async fn spawn_beside(&self) -> TestApp {
+        let (database, jwks) = (Arc::clone(&self.database), Arc::clone(&self.jwks));
+        Self::start(self.backend, database, jwks, |_| {}).await
+    }
+
+    async fn start(
+        backend: Backend,
+        database: Arc<database::TestDatabase>,
+        jwks: Arc<JwksServer>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = settings(database.url.clone(), &jwks);
         adjust(&mut settings);
         let application = Application::build(settings)
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", application.port());
+        let metrics_address = application
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let (shutdown, stopped) = oneshot::channel();
         let server = tokio::spawn(application.run_until(async {
             let _ = stopped.await;
         }));
         TestApp {
             address,
+            backend,
             jwks,
-            key,
+            key: identity::keys()[0].clone(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            _database: database,
+            metrics_address,
+            database,
             shutdown: Some(shutdown),
             server: Some(server),
         }
@@ -150,7 +178,7 @@ impl TestApp {
 
     /// The database this app serves, for tests that look underneath the API.
     pub fn database_url(&self) -> &str {
-        &self._database.url
+        &self.database.url
     }
 
     /// Stops the server as SIGTERM would, and waits until it has finished.
@@ -164,23 +192,17 @@ impl TestApp {
         }
     }
 
-    /// A valid token for a caller (`None` for anonymous), signed by the shared test key.
-    pub fn token(&self, caller: Caller) -> Option<String> {
-        (caller != Caller::Anonymous)
-            .then(|| self.key.sign_claims(&self.claims(caller.permissions())))
+    /// `host:port` of the server, for tests that speak HTTP over a socket of their own.
+    pub fn socket_address(&self) -> &str {
+        self.address
+            .strip_prefix("http://")
+            .expect("an http address")
     }
 
-    /// Valid claims carrying `permissions`, for tests that alter one of them.
-    pub fn claims(&self, permissions: &[&str]) -> Value {
-        let now = tokens::now();
-        json!({
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": "auth0|tester",
-            "iat": now,
-            "exp": now + 3600,
-            "permissions": permissions,
-        })
+    /// A valid token for a caller (`None` for anonymous), signed by the app's key.
+    pub fn token(&self, caller: Caller) -> Option<String> {
+        (caller != Caller::Anonymous)
+            .then(|| self.key.sign(&identity::claims(&caller.permissions())))
     }
 
     pub fn request(&self, method: Method, path: &str) -> Call {
@@ -290,6 +312,33 @@ impl TestApp {
         }
     }
 
+    /// The actor and its ETag, as an executive producer reads them now; the actor must exist.
+    pub async fn actor_and_etag(&self, id: i64) -> (Value, String) {
+        self.read_with_etag("actors", "actor", id).await
+    }
+
+    /// The movie and its ETag, as an executive producer reads them now; the movie must exist.
+    pub async fn movie_and_etag(&self, id: i64) -> (Value, String) {
+        self.read_with_etag("movies", "movie", id).await
+    }
+
+    async fn read_with_etag(&self, collection: &str, field: &str, id: i64) -> (Value, String) {
+        let reply = self
+            .get(Caller::ExecutiveProducer, &format!("/{collection}/{id}"))
+            .await;
+        reply.assert_status(200);
+        (reply.body[field].clone(), reply.etag())
+    }
+
+    /// Everything the service holds, as callers see it: every actor and every movie, each with
+    /// its castings, versions (through `updated_at`) included.
+    pub async fn everything(&self) -> Value {
+        json!({
+            "actors": self.list_all("/actors", "actors").await,
+            "movies": self.list_all("/movies", "movies").await,
+        })
+    }
+
     /// Every item of a list, following the cursors from the first page.
     pub async fn list_all(&self, path_and_query: &str, field: &str) -> Vec<Value> {
         let mut items = Vec::new();
@@ -349,7 +398,23 @@ impl Call {
     }
 
     pub async fn send(self) -> Reply {
-        let response = self.builder.send().await.expect("the server answers");
+        Reply::of(self.builder).await
+    }
+}
+
+/// A response: its status, headers and JSON body (a string if it was not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Sends a request built with reqwest itself (e.g. with no Content-Type, or to another
+    /// server) and reads the answer.
+    pub async fn of(request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("the server answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("a body");
@@ -365,17 +430,7 @@ impl Call {
             body,
         }
     }
-}
 
-/// A response: its status, headers and JSON body (a string if it was not JSON).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-}
-
-impl Reply {
     #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
         assert_eq!(
@@ -413,7 +468,18 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+
+    #[track_caller]
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag").to_owned()
+    }
 }
+
+// Which backends a test runs on. A test whose outcome passes through the store (what is written,
+// read back, listed, or refused by it; whether a write changed nothing) runs on both, with
+// `backend_tests!`: the two databases could answer it differently. A test of what the HTTP layer
+// decides before the store has a say (tokens, routing, the OpenAPI document, the docs page,
+// request ids, CORS) runs once, on SQLite, with `once_tests!`: the backend cannot change it.
 
 /// Runs each test once over SQLite and once over PostgreSQL:
 /// `backend_tests! { async fn a_sentence(app) { ... } }` makes `a_sentence::on_sqlite` and
@@ -443,3 +509,20 @@ macro_rules! backend_tests {
     };
 }
 pub(crate) use backend_tests;
+
+/// Runs each test once, over SQLite: `once_tests! { async fn a_sentence(app) { ... } }` makes
+/// the test `a_sentence`. `once_tests! { spawn = f; ... }` starts the app with
+/// `f(Backend::Sqlite).await` instead of [`TestApp::spawn`].
+macro_rules! once_tests {
+    (spawn = $spawn:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let $app = $spawn($crate::helpers::Backend::Sqlite).await;
+            $body
+        }
+    )*};
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::helpers::once_tests! { spawn = $crate::helpers::TestApp::spawn; $(async fn $name($app) $body)* }
+    };
+}
+pub(crate) use once_tests;

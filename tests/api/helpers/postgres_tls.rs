@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
 
+use super::temp_dir::TempDir;
+
 /// A role that logs in with a password, as on a managed PostgreSQL.
 pub const PASSWORD_USER: &str = "casting_agency";
 pub const PASSWORD: &str = "s3cret-Pa55word";
@@ -29,16 +31,7 @@ pub struct TlsPostgres {
     pub other_ca: PathBuf,
     server: Child,
     /// Removed once `drop` has stopped the server: fields drop after it.
-    directory: TempDirectory,
-}
-
-/// Removed when dropped, so that a failed start leaves nothing behind either.
-struct TempDirectory(PathBuf);
-
-impl Drop for TempDirectory {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+    directory: TempDir,
 }
 
 impl TlsPostgres {
@@ -46,10 +39,8 @@ impl TlsPostgres {
     pub fn start() -> Self {
         let bin = postgres_bin_dir();
         let owner = server_owner();
-        let unique = uuid::Uuid::new_v4().simple().to_string();
-        let directory = std::env::temp_dir().join(format!("movie-manager-tls-{unique}"));
-        fs::create_dir(&directory).expect("a temporary directory");
-        let guard = TempDirectory(directory.clone());
+        let guard = TempDir::new("tls");
+        let directory = guard.path().to_owned();
         fs::set_permissions(&directory, fs::Permissions::from_mode(0o700)).unwrap();
 
         let ca = make_ca("movie-manager test CA");
@@ -159,7 +150,7 @@ impl TlsPostgres {
             }
             let ready = Command::new(bin.join("pg_isready"))
                 .arg("--host")
-                .arg(&self.directory.0)
+                .arg(self.directory.path())
                 .args(["--port", &self.port.to_string(), "--quiet"])
                 .status()
                 .expect("pg_isready runs")
@@ -180,7 +171,7 @@ impl TlsPostgres {
     fn psql(&self, bin: &Path, statement: &str) {
         run(Command::new(bin.join("psql"))
             .arg("--host")
-            .arg(&self.directory.0)
+            .arg(self.directory.path())
             .args(["--port", &self.port.to_string()])
             .args([
                 "--username=postgres",

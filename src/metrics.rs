@@ -1,0 +1,136 @@
+//! Metrics in Prometheus' text format, served on a listener of their own (`METRICS_ADDR`), never
+//! on the public port. Requests are counted by method, route template (never a raw path) and
+//! status, with a latency histogram; the pool, the JWKS refreshes, the token cache and load
+//! shedding report too. No label ever holds an id or a token.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::storage::Database;
+
+/// Request latency buckets, in seconds: from a cached token and a key lookup to the timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+/// How often the recorder's histograms are tidied, as its documentation asks when it is not
+/// serving the metrics itself.
+const UPKEEP_PERIOD: Duration = Duration::from_secs(5);
+
+pub const HTTP_REQUESTS: &str = "http_requests_total";
+pub const HTTP_DURATION: &str = "http_request_duration_seconds";
+pub const HTTP_SHED: &str = "http_requests_shed_total";
+pub const POOL_CONNECTIONS: &str = "db_pool_connections";
+pub const POOL_ACQUIRE: &str = "db_pool_acquire_seconds";
+pub const POOL_TIMEOUTS: &str = "db_pool_acquire_timeouts_total";
+pub const JWKS_REFRESHES: &str = "jwks_refreshes_total";
+pub const TOKEN_CACHE: &str = "token_cache_lookups_total";
+
+/// The process-wide recorder: metrics are recorded whether or not they are served.
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        // Set once per process; a second server in the same process (the tests) shares it.
+        let _ = metrics::set_global_recorder(recorder);
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        HTTP_REQUESTS,
+        "Requests answered, by method, route and status."
+    );
+    metrics::describe_histogram!(
+        HTTP_DURATION,
+        "Time to answer a request, by method and route."
+    );
+    metrics::describe_counter!(
+        HTTP_SHED,
+        "Requests refused at once with 503: too many in flight."
+    );
+    metrics::describe_gauge!(
+        POOL_CONNECTIONS,
+        "Database connections, by state (in_use, idle)."
+    );
+    metrics::describe_histogram!(
+        POOL_ACQUIRE,
+        "Time a request waited for a database connection."
+    );
+    metrics::describe_counter!(
+        POOL_TIMEOUTS,
+        "Waits for a database connection that gave up."
+    );
+    metrics::describe_counter!(
+        JWKS_REFRESHES,
+        "JWKS fetches, by outcome (installed, unchanged, failed)."
+    );
+    metrics::describe_counter!(
+        TOKEN_CACHE,
+        "Verified-token cache lookups, by result (hit, miss)."
+    );
+}
+
+/// Starts recording (idempotent), with the upkeep task the recorder needs.
+pub fn init() {
+    static UPKEEP: OnceLock<()> = OnceLock::new();
+    let handle = handle();
+    UPKEEP.get_or_init(|| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(UPKEEP_PERIOD);
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    });
+}
+
+/// Counts and times every request by its route template (`/actors/{id}`, never `/actors/7`);
+/// a request no route matched counts as `unmatched`.
+pub async fn track_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!(HTTP_DURATION, "method" => method.clone(), "route" => route.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route, "status" => status)
+        .increment(1);
+    response
+}
+
+/// The router of the metrics listener: `GET /metrics`.
+pub fn router(db: Database) -> Router {
+    Router::new().route("/metrics", get(render)).with_state(db)
+}
+
+async fn render(State(db): State<Database>) -> Response {
+    let (size, idle) = db.pool_size();
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(size - idle));
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle().render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,260 @@
+//! Moving a whole catalogue from one database to another (`movie-manager copy --to URL`), its
+//! history included, with ids and versions (so ETags) kept; and online backups of SQLite
+//! (`movie-manager backup PATH`). Sign-in sessions are not moved: they are short-lived.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+use super::history::{CHANGE_COLUMNS, ChangeRow};
+use super::{Database, Sql, Value, bind_args, on_pool};
+
+/// Rows read and written per statement: few round trips, well within both databases' limits on
+/// bound parameters.
+const BATCH: i64 = 500;
+
+/// What a copy moved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    pub actors: u64,
+    pub movies: u64,
+    pub castings: u64,
+    pub changes: u64,
+}
+
+impl std::fmt::Display for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "copied {} actors, {} movies, {} castings and {} history entries",
+            self.actors, self.movies, self.castings, self.changes
+        )
+    }
+}
+
+/// A row of a table, as read from one database and written to the other.
+trait CopiedRow:
+    for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+    const TABLE: &'static str;
+    const COLUMNS: &'static str;
+    /// The columns rows are read in order of, and the condition for the rows after a key
+    /// (bound as `$1`, `$2`).
+    const ORDER: &'static str;
+    const AFTER: &'static str;
+    fn values(self) -> Vec<Value>;
+    /// The key values of this row, to read the next batch after it.
+    fn key(&self) -> (i64, i64);
+}
+
+/// Defines the row of a table as `copy` moves it: its columns are its fields, in order.
+macro_rules! copied_row {
+    (
+        $row:ident, $table:literal, order $order:literal, after $after:literal,
+        key |$this:ident| $key:expr, { $($field:ident: $ty:ty),+ $(,)? }
+    ) => {
+        #[derive(FromRow)]
+        struct $row {
+            $($field: $ty,)+
+        }
+
+        impl CopiedRow for $row {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static str = stringify!($($field),+);
+            const ORDER: &'static str = $order;
+            const AFTER: &'static str = $after;
+
+            fn values(self) -> Vec<Value> {
+                vec![$(Value::from(self.$field)),+]
+            }
+
+            fn key(&self) -> (i64, i64) {
+                let $this = self;
+                $key
+            }
+        }
+    };
+}
+
+copied_row!(ActorRow, "actors", order "id", after "id > $1", key |row| (row.id, 0), {
+    id: i64,
+    name: String,
+    name_key: String,
+    age: i32,
+    gender: String,
+    gender_key: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+});
+
+copied_row!(MovieRow, "movies", order "id", after "id > $1", key |row| (row.id, 0), {
+    id: i64,
+    title: String,
+    title_key: String,
+    release_date: NaiveDate,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+});
+
+copied_row!(
+    CastingRow, "castings", order "movie_id, actor_id", after "(movie_id, actor_id) > ($1, $2)",
+    key |row| (row.movie_id, row.actor_id),
+    {
+        movie_id: i64,
+        actor_id: i64,
+        character: Option<String>,
+        created_at: DateTime<Utc>,
+    }
+);
+
+/// The history's rows are the history module's own.
+impl CopiedRow for ChangeRow {
+    const TABLE: &'static str = "changes";
+    const COLUMNS: &'static str = CHANGE_COLUMNS;
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn values(self) -> Vec<Value> {
+        vec![
+            Value::from(self.id),
+            Value::from(self.resource),
+            Value::from(self.resource_id),
+            Value::from(self.at),
+            Value::from(self.by_subject),
+            Value::from(self.by_name),
+            Value::from(self.action),
+            Value::from(self.changes),
+            Value::from(self.request_id),
+        ]
+    }
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, 0)
+    }
+}
+
+/// Copies the whole catalogue of `source` into `target`, which must be empty (and is migrated
+/// first). The target is written in one transaction: a copy that fails leaves it empty.
+pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied> {
+    target.migrate().await?;
+    let held = rows_held(target).await?;
+    if held > 0 {
+        anyhow::bail!(
+            "the target database is not empty ({held} rows of actors, movies, castings and history); \
+             copy only into an empty one"
+        );
+    }
+    let copied = on_pool!(source, from, source_dialect => {
+        // One read transaction: every table as of one moment, while the source stays online.
+        let mut reader = from.begin().await?;
+        on_pool!(target, to, dialect => {
+            let mut writer = to.begin_with(dialect.begin_write).await?;
+            let overriding = dialect.explicit_ids;
+            let mut copied = Copied::default();
+            macro_rules! transfer {
+                ($row:ty) => {{
+                    let mut count = 0;
+                    let mut after = (0_i64, 0_i64);
+                    loop {
+                        let read = format!(
+                            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {BATCH}",
+                            <$row>::COLUMNS,
+                            <$row>::TABLE,
+                            <$row>::AFTER,
+                            <$row>::ORDER,
+                        );
+                        let mut query = sqlx::query_as::<_, $row>(&read).bind(after.0);
+                        if <$row>::AFTER.contains("$2") {
+                            query = query.bind(after.1);
+                        }
+                        let rows = query.fetch_all(&mut *reader).await?;
+                        let Some(last) = rows.last() else { break };
+                        after = last.key();
+                        count += rows.len() as u64;
+                        let mut insert = Sql::new(&format!(
+                            "INSERT INTO {} ({}){overriding} VALUES ",
+                            <$row>::TABLE,
+                            <$row>::COLUMNS
+                        ));
+                        for (index, row) in rows.into_iter().enumerate() {
+                            insert.push(if index == 0 { "(" } else { ", (" });
+                            for (column, value) in row.values().into_iter().enumerate() {
+                                if column > 0 {
+                                    insert.push(", ");
+                                }
+                                insert.bind(value);
+                            }
+                            insert.push(")");
+                        }
+                        bind_args!(sqlx::query(&insert.text), insert.args)
+                            .execute(&mut *writer)
+                            .await?;
+                    }
+                    count
+                }};
+            }
+            copied.actors = transfer!(ActorRow);
+            copied.movies = transfer!(MovieRow);
+            copied.castings = transfer!(CastingRow);
+            copied.changes = transfer!(ChangeRow);
+            // Ids go on after the highest the source ever assigned: a deleted actor's id (and
+            // its history) is never given to another.
+            for table in ["actors", "movies", "changes"] {
+                let last: i64 = sqlx::query_scalar(&source_dialect.last_id(table))
+                    .fetch_one(&mut *reader)
+                    .await?;
+                for statement in dialect.continue_ids_after(table) {
+                    let query = sqlx::query(&statement);
+                    let query = if statement.contains("$1") { query.bind(last) } else { query };
+                    query.execute(&mut *writer).await?;
+                }
+            }
+            writer.commit().await?;
+            copied
+        })
+    });
+    Ok(copied)
+}
+
+async fn rows_held(db: &Database) -> anyhow::Result<i64> {
+    let held = on_pool!(db, pool => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT COUNT(*) FROM actors) + (SELECT COUNT(*) FROM movies) \
+             + (SELECT COUNT(*) FROM castings) + (SELECT COUNT(*) FROM changes)",
+        )
+        .fetch_one(pool)
+        .await?
+    });
+    Ok(held)
+}
+
+/// Writes a consistent copy of a live SQLite database to `path`, which must not exist yet.
+/// PostgreSQL has its own tool for this, and the error says which.
+pub async fn backup(db: &Database, path: &std::path::Path) -> anyhow::Result<()> {
+    match db {
+        Database::Sqlite(pool) => {
+            if path.exists() {
+                anyhow::bail!(
+                    "{} already exists; a backup never replaces a file",
+                    path.display()
+                );
+            }
+            let path = path
+                .to_str()
+                .ok_or_else(|| anyhow::anyhow!("the backup path is not valid UTF-8"))?;
+            sqlx::query("VACUUM INTO $1")
+                .bind(path)
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+        Database::Postgres(_) => anyhow::bail!(
+            "back up PostgreSQL with its own tool, which copies a live database consistently: \
+             pg_dump --format=custom --file=BACKUP \"$DATABASE_URL\" (and pg_restore to bring it back)"
+        ),
+    }
+}

@@ -1,0 +1,336 @@
+//! Forms: the fields a browser sent, turned into the JSON object the API would have received,
+//! so that the model's request bodies (and their messages) judge them; and the messages of a
+//! refused body, by field, for showing beside each.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::session::SignedIn;
+use crate::model::Invalid;
+
+/// The fields of a form, as sent (`application/x-www-form-urlencoded`).
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A field's value, or the empty text.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_owned()
+    }
+
+    /// The object of `fields` as the API would receive it: text as sent, except that the fields
+    /// in `numeric` are numbers when they read as integers. Which fields are numbers is the
+    /// form's to say, not the text's: a movie called "1917" stays a title.
+    pub fn object(&self, fields: &[&str], numeric: &[&str]) -> Map<String, Value> {
+        let mut object = Map::new();
+        for field in fields {
+            let Some(text) = self.get(field) else {
+                continue;
+            };
+            let value = match text.trim().parse::<i64>() {
+                Ok(number) if numeric.contains(field) => Value::from(number),
+                _ => Value::from(text),
+            };
+            object.insert((*field).to_owned(), value);
+        }
+        object
+    }
+
+    /// The version the form was opened at (its `etag` field).
+    pub fn version(&self) -> Option<i64> {
+        self.get("etag").and_then(|text| text.parse().ok())
+    }
+
+    /// A positive id in a field.
+    pub fn id(&self, name: &str) -> Option<i64> {
+        self.get(name)
+            .and_then(|text| crate::http::extract::parse_id(name, text).ok())
+    }
+}
+
+/// The messages of a refused body: by field, and those of no field.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    by_field: Vec<(String, String)>,
+    pub general: Vec<String>,
+}
+
+impl FieldErrors {
+    /// The message for `field`, if the body broke one of its rules.
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.by_field
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.by_field.len() + self.general.len()
+    }
+}
+
+impl From<Invalid> for FieldErrors {
+    fn from(invalid: Invalid) -> Self {
+        let mut errors = FieldErrors::default();
+        for problem in invalid.0 {
+            match problem.field {
+                Some(field) => match errors.by_field.iter_mut().find(|(name, _)| *name == field) {
+                    Some((_, message)) => {
+                        message.push_str("; ");
+                        message.push_str(&problem.message);
+                    }
+                    None => errors.by_field.push((field, problem.message)),
+                },
+                None => errors.general.push(problem.message),
+            }
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NewActor, NewMovie, RequestBody};
+
+    #[test]
+    fn only_numeric_fields_become_numbers() {
+        let form = Form::parse(b"name=1984&age=+42+&gender=x&extra=1");
+        let object = form.object(&["name", "age", "gender"], &["age"]);
+        assert_eq!(object["name"], Value::from("1984"));
+        assert_eq!(object["age"], Value::from(42));
+        assert!(!object.contains_key("extra"));
+        assert!(NewActor::from_object(object).is_ok());
+        let movie = Form::parse(b"title=1917&release_date=2019-12-25");
+        assert!(NewMovie::from_object(movie.object(&["title", "release_date"], &[])).is_ok());
+    }
+
+    #[test]
+    fn the_models_messages_are_kept_by_field() {
+        let form = Form::parse(b"name=+++&age=abc&gender=x");
+        let invalid =
+            NewActor::from_object(form.object(&["name", "age", "gender"], &["age"])).unwrap_err();
+        let errors = FieldErrors::from(invalid);
+        assert_eq!(errors.get("name").as_deref(), Some("must not be empty"));
+        assert!(errors.get("age").unwrap().contains("integer"));
+        assert_eq!(errors.get("gender"), None);
+        assert_eq!(errors.count(), 2);
+    }
+}
+
+/// One input of a form page.
+pub struct Input {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The `type` attribute.
+    pub kind: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+    pub min: Option<&'static str>,
+    pub max: Option<&'static str>,
+}
+
+impl Input {
+    pub fn text(name: &'static str, label: &'static str, value: String) -> Self {
+        Self {
+            name,
+            label,
+            kind: "text",
+            value,
+            error: None,
+            min: None,
+            max: None,
+        }
+    }
+
+    pub fn kind(self, kind: &'static str, min: &'static str, max: &'static str) -> Self {
+        Self {
+            kind,
+            min: Some(min),
+            max: Some(max),
+            ..self
+        }
+    }
+
+    /// Each input with the message for its field.
+    pub fn with_errors(inputs: Vec<Input>, errors: &FieldErrors) -> Vec<Input> {
+        inputs
+            .into_iter()
+            .map(|input| Input {
+                error: errors.get(input.name),
+                ..input
+            })
+            .collect()
+    }
+}
+
+/// A new or edited resource's form.
+#[derive(askama::Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub layout: super::page::Layout,
+    pub heading: String,
+    pub action: String,
+    pub inputs: Vec<Input>,
+    /// The version the form was opened at, for `If-Match`.
+    pub etag: Option<i64>,
+    pub general: Vec<String>,
+    pub problems: usize,
+    pub cancel: String,
+}
+
+/// What a form page is for.
+pub struct FormSpec<'a> {
+    pub session: &'a SignedIn,
+    /// `"actors"` or `"movies"`.
+    pub section: &'static str,
+    pub heading: String,
+    /// Where it is sent: the list for a new resource, the resource for a change.
+    pub action: String,
+    /// The version a change was opened at; `None` for a new resource.
+    pub etag: Option<i64>,
+}
+
+impl FormPage {
+    /// The form with `inputs`; with `errors`, a 422 showing each beside its field.
+    pub fn render(spec: FormSpec<'_>, inputs: Vec<Input>, errors: Option<FieldErrors>) -> Response {
+        let status = match errors {
+            Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            None => StatusCode::OK,
+        };
+        let errors = errors.unwrap_or_default();
+        let cancel = match spec.etag {
+            Some(_) => spec.action.clone(),
+            None => format!("/app/{}", spec.section),
+        };
+        super::page::render(
+            status,
+            &FormPage {
+                layout: super::page::Layout::for_user(
+                    spec.heading.clone(),
+                    &spec.session.user,
+                    spec.section,
+                ),
+                heading: spec.heading,
+                action: spec.action,
+                inputs: Input::with_errors(inputs, &errors),
+                etag: spec.etag,
+                problems: errors.count(),
+                general: errors.general,
+                cancel,
+            },
+        )
+    }
+}
+
+/// A casting that was refused: what was chosen and typed, and why.
+#[derive(Default)]
+pub struct CastAttempt {
+    pub chosen: Option<i64>,
+    pub character: String,
+    pub errors: FieldErrors,
+}
+
+/// One field of a conflict: the current value beside the person's.
+pub struct ConflictRow {
+    pub label: &'static str,
+    pub current: String,
+    pub yours: String,
+}
+
+impl ConflictRow {
+    pub fn new(label: &'static str, current: &str, yours: &str) -> Self {
+        Self {
+            label,
+            current: current.to_owned(),
+            yours: yours.to_owned(),
+        }
+    }
+}
+
+/// The page for a save refused because the resource changed since its form was opened.
+#[derive(askama::Template)]
+#[template(path = "conflict.html")]
+pub struct ConflictPage {
+    pub layout: super::page::Layout,
+    pub what: &'static str,
+    pub name: String,
+    pub rows: Vec<ConflictRow>,
+    pub action: String,
+    /// The person's values, to send again.
+    pub hidden: Vec<(&'static str, String)>,
+    /// The current version, which sending again is conditional on.
+    pub etag: i64,
+    pub cancel: String,
+}
+
+/// Asks before deleting.
+#[derive(askama::Template)]
+#[template(path = "confirm_delete.html")]
+pub struct ConfirmDelete {
+    pub layout: super::page::Layout,
+    pub what: &'static str,
+    pub name: String,
+    pub consequence: String,
+    pub action: String,
+    pub etag: i64,
+    pub cancel: String,
+    /// Said when the resource changed since the page was opened.
+    pub changed: bool,
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// The options `(value, label)`, with `chosen` selected.
+    pub fn list<V: ToString + PartialEq>(
+        options: Vec<(V, String)>,
+        chosen: Option<&V>,
+    ) -> Vec<Choice> {
+        options
+            .into_iter()
+            .map(|(value, label)| Choice {
+                selected: chosen == Some(&value),
+                value: value.to_string(),
+                label,
+            })
+            .collect()
+    }
+}
+
+impl Form {
+    /// The casting body of a form (its `character` field), as the API would receive it.
+    pub fn casting(&self) -> Result<crate::model::Casting, FieldErrors> {
+        use crate::model::RequestBody;
+        let mut object = Map::new();
+        if let Some(character) = self.get("character") {
+            object.insert("character".into(), Value::from(character));
+        }
+        crate::model::Casting::from_object(object).map_err(FieldErrors::from)
+    }
+}
+
+/// The errors of a choice not made.
+pub fn unchosen(field: &str, message: &str) -> FieldErrors {
+    FieldErrors::from(Invalid(vec![crate::model::Problem {
+        field: Some(field.to_owned()),
+        message: message.to_owned(),
+    }]))
+}

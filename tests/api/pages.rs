@@ -1,0 +1,188 @@
+//! The web app's pages over HTTP, where no browser is needed: lists that page both ways with
+//! their state in the URL, a refused filter shown with the form, the CSV route, the forms'
+//! answers, and htmx requests that must sign in again.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::backend_tests;
+use crate::helpers::web::{LocalApp, unescape};
+
+/// The `href` of the link whose text is `text`, unescaped.
+fn link(html: &str, text: &str) -> Option<String> {
+    let pattern = regex::Regex::new(&format!(r#"<a href="([^"]*)"[^>]*>{text}</a>"#)).unwrap();
+    pattern
+        .captures(html)
+        .map(|captures| unescape(&captures[1]))
+}
+
+/// The names of the actors a list page shows, in order.
+fn names(html: &str) -> Vec<String> {
+    regex::Regex::new(r#"<th scope="row"><a href="/app/actors/\d+">([^<]*)</a>"#)
+        .unwrap()
+        .captures_iter(html)
+        .map(|captures| unescape(&captures[1]))
+        .collect()
+}
+
+backend_tests! {
+    spawn = LocalApp::spawn;
+
+    async fn a_list_pages_forwards_and_back_keeping_its_filter_and_sort_in_the_url(app) {
+        let director = app.api_token("casting-director").await;
+        for index in 0..45 {
+            let name = format!("Extra {index:02}");
+            app.api_send(&director, Method::POST, "/actors", json!({"name": name, "age": 20 + index, "gender": "any"})).await;
+        }
+        app.api_send(&director, Method::POST, "/actors", json!({"name": "Someone Else", "age": 30, "gender": "any"})).await;
+        let mut visitor = app.signed_in("casting-assistant").await;
+        let first = visitor.get("/app/actors?q=extra&sort=-age").await;
+        assert_eq!(first.status, 200);
+        let expected: Vec<String> = (0..45).rev().map(|index| format!("Extra {index:02}")).collect();
+        assert_eq!(names(&first.body), expected[..20]);
+        assert_eq!(link(&first.body, "Previous"), None, "the first page has nothing before it");
+        assert!(first.body.contains(r#"value="extra""#), "the search is kept in its field");
+
+        let next = link(&first.body, "Next").expect("a Next link");
+        assert!(next.starts_with("/app/actors?q=extra&sort=-age&after="), "{next}");
+        let second = visitor.get(&next).await;
+        assert_eq!(names(&second.body), expected[20..40]);
+        let third = visitor.get(&link(&second.body, "Next").unwrap()).await;
+        assert_eq!(names(&third.body), expected[40..]);
+        assert_eq!(link(&third.body, "Next"), None, "the last page has nothing after it");
+
+        let back = visitor.get(&link(&third.body, "Previous").unwrap()).await;
+        assert_eq!(names(&back.body), expected[20..40]);
+        let front = visitor.get(&link(&back.body, "Previous").unwrap()).await;
+        assert_eq!(names(&front.body), expected[..20]);
+        assert_eq!(link(&front.body, "Previous"), None, "back at the start");
+        assert_eq!(link(&front.body, "Export CSV").as_deref(), Some("/app/actors.csv?q=extra&sort=-age"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_the_api_would_refuse_is_shown_beside_the_form() {
+    let app = LocalApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let mut visitor = app.signed_in("casting-assistant").await;
+    let page = visitor.get("/app/actors?min_age=abc").await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains(r#"role="alert""#), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Min_age: must be an integer from 0 to 150"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"value="abc""#),
+        "what was typed is kept"
+    );
+    // Empty fields, as a form sends them, are no filter at all.
+    let empty = visitor
+        .get("/app/movies?q=&released_after=&released_before=&sort=id")
+        .await;
+    assert_eq!(empty.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_route_streams_the_csv_of_the_filtered_list() {
+    let app = LocalApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let producer = app.api_token("executive-producer").await;
+    for title in ["Up", "Upside Down", "Down"] {
+        app.api_send(
+            &producer,
+            Method::POST,
+            "/movies",
+            json!({"title": title, "release_date": "2009-05-29"}),
+        )
+        .await;
+    }
+    let mut visitor = app.signed_in("casting-assistant").await;
+    let csv = visitor.get("/app/movies.csv?q=up&sort=-title").await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"movies.csv\"")
+    );
+    let titles: Vec<&str> = csv
+        .body
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(titles, ["Upside Down", "Up"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_htmx_request_that_must_sign_in_again_navigates_instead_of_swapping() {
+    let app = LocalApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let response = app
+        .client
+        .get(format!("{}/app/movies?q=a", app.address))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let target = response.headers()["hx-redirect"].to_str().unwrap();
+    assert!(
+        target.starts_with(&format!("{}/oidc/authorize?", app.address)),
+        "{target}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_form_answers_see_other_and_a_refused_one_shows_every_message() {
+    let app = LocalApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let mut visitor = app.signed_in("executive-producer").await;
+    let token = visitor.csrf_token().await;
+    let refused = visitor
+        .post(
+            "/app/movies",
+            &[
+                ("_csrf", &token),
+                ("title", " "),
+                ("release_date", "2023-02-29"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains(r#"id="title-error""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(r#"aria-describedby="release_date-error""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="2023-02-29""#),
+        "what was typed is kept"
+    );
+    let saved = visitor
+        .post(
+            "/app/movies",
+            &[
+                ("_csrf", &token),
+                ("title", "1917"),
+                ("release_date", "2019-12-25"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(
+        saved.location().starts_with("/app/movies/"),
+        "{}",
+        saved.location()
+    );
+    let page = visitor.get(saved.location()).await;
+    assert!(
+        page.body.contains("<h1>1917</h1>"),
+        "a title of digits stays a title"
+    );
+}
