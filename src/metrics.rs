@@ -1,7 +1,7 @@
 //! Metrics in Prometheus' text format, served on a listener of their own (`METRICS_ADDR`), never
 //! on the public port. Requests are counted by method, route template (never a raw path) and
-//! status, with a latency histogram; the pool, the JWKS refreshes, the token cache and load
-//! shedding report too. No label ever holds an id or a token.
+//! status, with a latency histogram; the pool, the JWKS refreshes, the token cache, load
+//! shedding and the web app's active sessions report too. No label ever holds an id or a token.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -31,6 +31,7 @@ pub const POOL_ACQUIRE: &str = "db_pool_acquire_seconds";
 pub const POOL_TIMEOUTS: &str = "db_pool_acquire_timeouts_total";
 pub const JWKS_REFRESHES: &str = "jwks_refreshes_total";
 pub const TOKEN_CACHE: &str = "token_cache_lookups_total";
+pub const SESSIONS: &str = "web_sessions_active";
 
 /// The process-wide recorder: metrics are recorded whether or not they are served.
 fn handle() -> &'static PrometheusHandle {
@@ -81,6 +82,10 @@ fn describe() {
         TOKEN_CACHE,
         "Verified-token cache lookups, by result (hit, miss)."
     );
+    metrics::describe_gauge!(
+        SESSIONS,
+        "Web app sessions neither past their lifetime nor idle too long."
+    );
 }
 
 /// Starts recording (idempotent), with the upkeep task the recorder needs.
@@ -116,15 +121,32 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     response
 }
 
-/// The router of the metrics listener: `GET /metrics`.
-pub fn router(db: Database) -> Router {
-    Router::new().route("/metrics", get(render)).with_state(db)
+/// What the metrics listener reads at scrape time.
+#[derive(Clone)]
+struct Sources {
+    db: Database,
+    /// After this long without a request, a web session is over.
+    session_idle_timeout: Duration,
 }
 
-async fn render(State(db): State<Database>) -> Response {
-    let (size, idle) = db.pool_size();
+/// The router of the metrics listener: `GET /metrics`.
+pub fn router(db: Database, session_idle_timeout: Duration) -> Router {
+    Router::new()
+        .route("/metrics", get(render))
+        .with_state(Sources {
+            db,
+            session_idle_timeout,
+        })
+}
+
+async fn render(State(sources): State<Sources>) -> Response {
+    let (size, idle) = sources.db.pool_size();
     metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(size - idle));
     metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    match crate::web::count_active_sessions(&sources.db, sources.session_idle_timeout).await {
+        Ok(active) => metrics::gauge!(SESSIONS).set(active as f64),
+        Err(error) => tracing::warn!(%error, "cannot count the active sessions"),
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

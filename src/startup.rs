@@ -30,6 +30,8 @@ pub struct Application {
     db: Database,
     header_read_timeout: Duration,
     shutdown_timeout: Duration,
+    /// For the metrics' count of active web sessions.
+    session_idle_timeout: Duration,
 }
 
 impl Application {
@@ -99,6 +101,7 @@ impl Application {
             db,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,
+            session_idle_timeout: settings.web.session_idle_timeout,
         })
     }
 
@@ -133,7 +136,7 @@ impl Application {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!(%address, "serving /metrics");
             }
-            let router = crate::metrics::router(self.db.clone());
+            let router = crate::metrics::router(self.db.clone(), self.session_idle_timeout);
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
         let mut http1 = hyper::server::conn::http1::Builder::new();

@@ -103,6 +103,8 @@ impl LocalIdentity {
         let claims = json!({
             "iss": issuer,
             "sub": format!("local|{}", role.as_str()),
+            // Who, for people reading the history: the local provider knows roles, not people.
+            "name": role.label(),
             "aud": audience,
             "iat": now,
             "exp": now.saturating_add(ttl.as_secs()),

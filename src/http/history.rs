@@ -12,8 +12,8 @@ use super::AppState;
 use super::extract::{Authorized, PathIds, can};
 use super::query::{CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, Sort};
 use crate::error::{ApiError, ErrorBody};
-use crate::storage::Kind;
 use crate::storage::history::{self, Change, Newest};
+use crate::storage::{Database, Kind};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,34 +36,53 @@ pub struct HistoryQuery {
 #[derive(Serialize, ToSchema)]
 pub struct HistoryPage {
     success: bool,
-    history: Vec<Change>,
+    pub history: Vec<Change>,
     /// Pass as `cursor` for the next (older) page; `null` on the last page.
-    next_cursor: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
-/// The history of the resource `kind` `id`: its cursors are bound to that resource.
+/// A page of the history of the resource `kind` `id`, for the API and the web app alike: its
+/// cursors are bound to that resource.
+pub async fn read_page(
+    db: &Database,
+    kind: Kind,
+    id: i64,
+    limit: Option<&Param<Limit>>,
+    cursor: Option<&Param<CursorText>>,
+) -> Result<HistoryPage, ApiError> {
+    let newest = Sort {
+        key: Newest,
+        descending: true,
+    };
+    let paging = Paging {
+        limit,
+        cursor,
+        sort: Some(newest),
+    };
+    let request = PageRequest::new(paging, &(kind.name(), id))?;
+    let page = history::list(db, kind, id, &request.keyset).await?;
+    Ok(HistoryPage {
+        success: true,
+        next_cursor: request.next_cursor(page.next),
+        history: page.items,
+    })
+}
+
 async fn history_page(
     state: &AppState,
     kind: Kind,
     id: i64,
     query: &HistoryQuery,
 ) -> Result<Json<HistoryPage>, ApiError> {
-    let newest = Sort {
-        key: Newest,
-        descending: true,
-    };
-    let paging = Paging {
-        limit: query.limit.as_ref(),
-        cursor: query.cursor.as_ref(),
-        sort: Some(newest),
-    };
-    let request = PageRequest::new(paging, &(kind.name(), id))?;
-    let page = history::list(&state.db, kind, id, &request.keyset).await?;
-    Ok(Json(HistoryPage {
-        success: true,
-        next_cursor: request.next_cursor(page.next),
-        history: page.items,
-    }))
+    let page = read_page(
+        &state.db,
+        kind,
+        id,
+        query.limit.as_ref(),
+        query.cursor.as_ref(),
+    )
+    .await?;
+    Ok(Json(page))
 }
 
 /// Every change made to an actor, newest first: who, when, what changed, from what, to what.

@@ -15,6 +15,7 @@ use super::form::{
     CastAttempt, Choice, ConfirmDelete, ConflictPage, ConflictRow, FieldErrors, FormPage, FormSpec,
     Input, unchosen,
 };
+use super::history::{self, History};
 use super::list::{self, ListQuery};
 use super::page::{self, Layout, PageResult, Refused, redirect};
 use super::session::SignedIn;
@@ -25,7 +26,7 @@ use crate::http::extract::parse_id;
 use crate::model::{ActorChanges, NewActor, RequestBody};
 use crate::storage::actors::{self, Actor, ActorSort, search_key};
 use crate::storage::movies::{self, MovieFilter, MovieSort};
-use crate::storage::{Keyset, StorageError, Value, castings};
+use crate::storage::{Keyset, Kind, StorageError, Value, castings};
 
 pub fn routes() -> Router<Arc<Web>> {
     Router::new()
@@ -164,6 +165,7 @@ struct ShowPage {
     csrf: String,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    history: History,
 }
 
 /// The movies offered for casting: those whose title holds `search`, by title.
@@ -201,10 +203,12 @@ async fn show_page(
     movie_q: String,
     attempt: Option<CastAttempt>,
     notice: Option<&'static str>,
+    history_cursor: &str,
 ) -> PageResult {
     let actor = actors::get(&web.db, id)
         .await
         .map_err(|error| session.failed(error))?;
+    let history = history::section(web, session, Kind::Actor, id, history_cursor).await?;
     let can_cast = session.may(Permission::PatchMovie);
     let choices = if can_cast {
         movie_choices(web, &movie_q)
@@ -231,6 +235,7 @@ async fn show_page(
             csrf: session.user.csrf.clone(),
             errors: attempt.errors,
             notice,
+            history,
             actor,
         },
     ))
@@ -257,7 +262,17 @@ async fn show(
     let id = id_of(&session, &raw)?;
     let query = ListQuery::parse(query.as_deref());
     let notice = notice(query.done.as_deref());
-    show_page(&web, &session, id, query.value("movie_q"), None, notice).await
+    let history = query.value("history");
+    show_page(
+        &web,
+        &session,
+        id,
+        query.value("movie_q"),
+        None,
+        notice,
+        &history,
+    )
+    .await
 }
 
 fn inputs(name: String, age: String, gender: String) -> Vec<Input> {
@@ -519,6 +534,7 @@ async fn cast(
                 form.text("movie_q"),
                 Some(refused(errors)),
                 None,
+                "",
             )
             .await;
         }
@@ -531,6 +547,7 @@ async fn cast(
                 form.text("movie_q"),
                 Some(refused(errors)),
                 None,
+                "",
             )
             .await;
         }

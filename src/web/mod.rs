@@ -8,6 +8,7 @@ pub mod assets;
 mod config;
 pub mod csrf;
 mod form;
+mod history;
 mod list;
 mod oidc;
 pub mod page;
@@ -30,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub use config::{ClientCredentials, WebArgs, WebSettings};
+pub use session::count_active as count_active_sessions;
 
 use crate::auth::Authenticator;
 use crate::auth::provider::LOCAL_CLIENT_ID;

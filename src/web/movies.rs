@@ -15,6 +15,7 @@ use super::form::{
     CastAttempt, Choice, ConfirmDelete, ConflictPage, ConflictRow, FieldErrors, FormPage, FormSpec,
     Input, unchosen,
 };
+use super::history::{self, History};
 use super::list::{self, ListQuery};
 use super::page::{self, Layout, PageResult, Refused, redirect};
 use super::session::SignedIn;
@@ -25,7 +26,7 @@ use crate::http::movies::MovieListQuery;
 use crate::model::{MovieChanges, NewMovie, RequestBody};
 use crate::storage::actors::{self, ActorFilter, ActorSort, search_key};
 use crate::storage::movies::{self, Movie, MovieSort};
-use crate::storage::{Keyset, StorageError, Value, castings};
+use crate::storage::{Keyset, Kind, StorageError, Value, castings};
 
 pub fn routes() -> Router<Arc<Web>> {
     Router::new()
@@ -162,6 +163,7 @@ struct ShowPage {
     csrf: String,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    history: History,
 }
 
 /// The actors offered for casting: those whose name holds `search`, by name.
@@ -199,10 +201,12 @@ async fn show_page(
     actor_q: String,
     attempt: Option<CastAttempt>,
     notice: Option<&'static str>,
+    history_cursor: &str,
 ) -> PageResult {
     let movie = movies::get(&web.db, id)
         .await
         .map_err(|error| session.failed(error))?;
+    let history = history::section(web, session, Kind::Movie, id, history_cursor).await?;
     let can_cast = session.may(Permission::PatchMovie);
     let choices = if can_cast {
         actor_choices(web, &actor_q)
@@ -229,6 +233,7 @@ async fn show_page(
             csrf: session.user.csrf.clone(),
             errors: attempt.errors,
             notice,
+            history,
             movie,
         },
     ))
@@ -255,7 +260,17 @@ async fn show(
     let id = id_of(&session, &raw)?;
     let query = ListQuery::parse(query.as_deref());
     let notice = notice(query.done.as_deref());
-    show_page(&web, &session, id, query.value("actor_q"), None, notice).await
+    let history = query.value("history");
+    show_page(
+        &web,
+        &session,
+        id,
+        query.value("actor_q"),
+        None,
+        notice,
+        &history,
+    )
+    .await
 }
 
 fn inputs(title: String, release_date: String) -> Vec<Input> {
@@ -523,6 +538,7 @@ async fn cast(
                 form.text("actor_q"),
                 Some(refused(errors)),
                 None,
+                "",
             )
             .await;
         }
@@ -535,6 +551,7 @@ async fn cast(
                 form.text("actor_q"),
                 Some(refused(errors)),
                 None,
+                "",
             )
             .await;
         }

@@ -568,6 +568,20 @@ pub async fn create(web: &Web, session: NewSession<'_>) -> Result<SessionId, Res
     Ok(id)
 }
 
+/// How many sessions are alive now: neither past their lifetime nor idle longer than `idle`.
+pub async fn count_active(db: &Database, idle: Duration) -> Result<i64, sqlx::Error> {
+    let now = unix_now();
+    on_pool!(db, pool => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM web_sessions WHERE expires_at >= $1 AND last_seen_at >= $2",
+        )
+        .bind(now)
+        .bind(now - millis(idle))
+        .fetch_one(pool)
+        .await
+    })
+}
+
 /// Ends the session of `id`; returns its ID token, for the provider's end-session endpoint.
 pub async fn end(web: &Web, id: &SessionId) -> Option<String> {
     let key = id.lookup_key();

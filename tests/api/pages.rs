@@ -25,8 +25,101 @@ fn names(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// A field a change changed: its label, from what, to what.
+type FieldChange = (String, String, String);
+
+/// The History section of a detail page: one `(action, changed fields)` per entry.
+fn history(html: &str) -> Vec<(String, Vec<FieldChange>)> {
+    let section = html
+        .split(r#"<section id="history""#)
+        .nth(1)
+        .expect("a History section");
+    let entry = regex::Regex::new(
+        r"(?s)<li>\s*<p><strong>([^<]+)</strong> by [^,]+, <time[^>]*>[^<]+</time></p>(.*?)</li>",
+    )
+    .unwrap();
+    let field = regex::Regex::new(
+        r#"<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>"#,
+    )
+    .unwrap();
+    entry
+        .captures_iter(section)
+        .map(|entry| {
+            let fields = field
+                .captures_iter(&entry[2])
+                .map(|change| {
+                    (
+                        unescape(&change[1]),
+                        unescape(&change[2]),
+                        unescape(&change[3]),
+                    )
+                })
+                .collect();
+            (entry[1].to_owned(), fields)
+        })
+        .collect()
+}
+
+fn change(field: &str, from: &str, to: &str) -> FieldChange {
+    (field.to_owned(), from.to_owned(), to.to_owned())
+}
+
 backend_tests! {
     spawn = LocalApp::spawn;
+
+    async fn a_detail_page_shows_who_changed_what_when_from_what_to_what(app) {
+        let producer = app.api_token("executive-producer").await;
+        let actor = app.api_send(&producer, Method::POST, "/actors", json!({"name": "Zoe", "age": 46, "gender": "female"})).await;
+        let id = actor["created"].as_i64().unwrap();
+        let movie = app.api_send(&producer, Method::POST, "/movies", json!({"title": "Avatar", "release_date": "2009-12-18"})).await;
+        let movie_id = movie["created"].as_i64().unwrap();
+        app.api_send(&producer, Method::PATCH, &format!("/actors/{id}"), json!({"name": "Zoë Saldaña", "age": 47})).await;
+        app.api_send(&producer, Method::PUT, &format!("/movies/{movie_id}/actors/{id}"), json!({"character": "Neytiri"})).await;
+
+        let mut visitor = app.signed_in("casting-assistant").await;
+        let page = visitor.get(&format!("/app/actors/{id}")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(r#"<h2 id="history-heading">History</h2>"#));
+        assert!(page.body.contains("by Executive Producer"), "who made the changes");
+        assert_eq!(
+            history(&page.body),
+            vec![
+                ("Cast".to_owned(), vec![
+                    change("Movie", "—", &format!("movie {movie_id}")),
+                    change("Actor", "—", &format!("actor {id}")),
+                    change("Character", "—", "Neytiri"),
+                ]),
+                ("Changed".to_owned(), vec![change("Name", "Zoe", "Zoë Saldaña"), change("Age", "46", "47")]),
+                ("Created".to_owned(), vec![
+                    change("Name", "—", "Zoe"),
+                    change("Age", "—", "46"),
+                    change("Gender", "—", "female"),
+                ]),
+            ]
+        );
+        let movie_page = visitor.get(&format!("/app/movies/{movie_id}")).await;
+        assert_eq!(history(&movie_page.body)[0].0, "Cast");
+    }
+
+    async fn a_long_history_pages_on_to_older_changes(app) {
+        let director = app.api_token("casting-director").await;
+        let actor = app.api_send(&director, Method::POST, "/actors", json!({"name": "Zoë", "age": 20, "gender": "female"})).await;
+        let id = actor["created"].as_i64().unwrap();
+        for age in 21..=32 {
+            app.api_send(&director, Method::PATCH, &format!("/actors/{id}"), json!({"age": age})).await;
+        }
+        let mut visitor = app.signed_in("casting-assistant").await;
+        let newest = visitor.get(&format!("/app/actors/{id}")).await;
+        let shown = history(&newest.body);
+        assert_eq!(shown.len(), 10);
+        assert_eq!(shown[0].1, vec![change("Age", "31", "32")]);
+        let older = link(&newest.body, "Older changes").expect("a link to older changes");
+        let rest = visitor.get(&format!("/app/actors/{id}{older}")).await;
+        let shown = history(&rest.body);
+        assert_eq!(shown.len(), 3);
+        assert_eq!(shown[2].0, "Created");
+        assert_eq!(link(&rest.body, "Older changes"), None);
+    }
 
     async fn a_list_pages_forwards_and_back_keeping_its_filter_and_sort_in_the_url(app) {
         let director = app.api_token("casting-director").await;

@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::helpers::web::LocalApp;
 use crate::helpers::{Backend, Caller, TestApp, backend_tests};
 
 async fn spawn_with_metrics(backend: Backend) -> TestApp {
@@ -195,4 +196,62 @@ async fn two_instances_on_one_database_serve_the_same_catalogue() {
             "a create and one cast per actor"
         );
     }
+}
+
+/// A web session lives in the database: signed in on one instance, a person goes on on another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_session_started_on_one_instance_continues_on_the_other() {
+    let first = LocalApp::spawn_with(Backend::Postgres, |settings| {
+        settings.http.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let second = first.spawn_beside().await;
+    let mut visitor = first.signed_in("executive-producer").await;
+    let csrf = visitor.csrf_token().await;
+
+    visitor.origin = second.address.clone();
+    let page = visitor.get("/app/movies").await;
+    assert_eq!(page.status, 200, "signed in on the second instance too");
+    assert!(page.body.contains("Sign out"), "{}", page.body);
+    // A form sent to the second instance, from the public URL both are reached at.
+    let created = visitor
+        .post_from(
+            "/app/actors",
+            &[
+                ("_csrf", &csrf),
+                ("name", "Zoë Saldaña"),
+                ("age", "46"),
+                ("gender", "female"),
+            ],
+            Some(&first.address),
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let token = first.api_token("casting-assistant").await;
+    let actors = first.api_get(&token, "/actors").await;
+    assert_eq!(actors["actors"][0]["name"], json!("Zoë Saldaña"));
+    let history = first.api_get(&token, "/actors/1/history").await;
+    assert_eq!(
+        history["history"][0]["by"]["sub"],
+        json!("local|executive-producer")
+    );
+
+    let metrics = first.metrics_address.clone().expect("metrics");
+    let text = first
+        .client
+        .get(format!("{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let active = text
+        .lines()
+        .find_map(|line| line.strip_prefix("web_sessions_active "))
+        .expect("the active sessions");
+    assert_eq!(
+        active, "2",
+        "the producer's session and the assistant's: {text}"
+    );
 }

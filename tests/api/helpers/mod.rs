@@ -137,8 +137,13 @@ impl TestApp {
     /// Another instance of the server beside this one: the same database and identity
     /// provider, nothing else shared.
     pub async fn spawn_beside(&self) -> TestApp {
+        self.spawn_beside_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_beside`], with settings adjusted first.
+    pub async fn spawn_beside_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (database, jwks) = (Arc::clone(&self.database), Arc::clone(&self.jwks));
-        Self::start(self.backend, database, jwks, |_| {}).await
+        Self::start(self.backend, database, jwks, adjust).await
     }
 
     async fn start(

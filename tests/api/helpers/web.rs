@@ -56,6 +56,19 @@ impl LocalApp {
         }
     }
 
+    /// Another instance beside this one, as behind a load balancer: the same database and key
+    /// file, and this one's address as the public URL both are reached at.
+    pub async fn spawn_beside(&self) -> TestApp {
+        let key_file = self.key_file.clone();
+        let public_url = self.address.clone();
+        self.app
+            .spawn_beside_with(move |settings| {
+                settings.auth.source = KeySource::Local { key_file };
+                settings.http.public_url = Some(public_url);
+            })
+            .await
+    }
+
     /// The web app's client secret at the built-in provider, derived as documented: the
     /// HMAC-SHA256 of the signing key's PKCS#8 DER with a fixed label, base64url.
     pub fn client_secret(&self) -> String {
