@@ -210,7 +210,11 @@ impl Listing {
             .iter()
             .map(|column| format!("{table}.{column}"))
             .collect();
-        let mut sql = Sql::new(&format!("SELECT {}, {} FROM (SELECT ", own.join(", "), self.joined));
+        let mut sql = Sql::new(&format!(
+            "SELECT {}, {} FROM (SELECT ",
+            own.join(", "),
+            self.joined
+        ));
         if walk_ids {
             sql.push("id");
         } else {

@@ -12,8 +12,9 @@
 //! `If-None-Match`, 304 when it names the movie's ETag). A request runs its scenario's statements
 //! in order on one connection, with the parameters the service bound (a movie's id where the
 //! service bound the movie's id). Of these, the statement whose columns are a whole actor or
-//! movie (found at startup by preparing each one) is decoded into structs, its aggregated JSON
-//! column included; the rows of any other are fetched and dropped.
+//! movie (found at startup by preparing each one) is decoded into structs: a movie's aggregated
+//! JSON cast, or a page's rows joined with their castings, one per casting, gathered per actor as
+//! the service gathers them; the rows of any other are fetched and dropped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,7 +61,17 @@ impl Kind {
     /// The columns that make a statement's rows whole actors or movies.
     fn columns(self) -> &'static [&'static str] {
         match self {
-            Kind::ActorPage => &["id", "name", "age", "gender", "created_at", "movies"],
+            Kind::ActorPage => &[
+                "id",
+                "name",
+                "age",
+                "gender",
+                "created_at",
+                "movie_id",
+                "movie_title",
+                "movie_release_date",
+                "character",
+            ],
             Kind::Movie => &[
                 "id",
                 "title",
@@ -91,7 +102,22 @@ struct Queries {
     scenarios: Vec<Scenario>,
 }
 
-#[derive(FromRow, Serialize)]
+/// A row of a page: an actor, and one of its movies if it has any.
+#[derive(FromRow)]
+struct ActorRoleRow {
+    id: i64,
+    name: String,
+    age: i32,
+    gender: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    movie_id: Option<i64>,
+    movie_title: Option<String>,
+    movie_release_date: Option<NaiveDate>,
+    character: Option<String>,
+}
+
+#[derive(Serialize)]
 struct ActorRow {
     id: i64,
     name: String,
@@ -99,11 +125,44 @@ struct ActorRow {
     gender: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    #[sqlx(json)]
     movies: Vec<RoleRow>,
 }
 
-#[derive(Deserialize, Serialize)]
+impl ActorRow {
+    /// The actors of a page's rows, each with its movies, in the rows' order.
+    fn gather(rows: Vec<ActorRoleRow>) -> Vec<ActorRow> {
+        let mut actors: Vec<ActorRow> = Vec::new();
+        for row in rows {
+            if actors.last().is_none_or(|actor| actor.id != row.id) {
+                actors.push(ActorRow {
+                    id: row.id,
+                    name: row.name,
+                    age: row.age,
+                    gender: row.gender,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                    movies: Vec::new(),
+                });
+            }
+            if let (Some(actor), Some(id), Some(title), Some(release_date)) = (
+                actors.last_mut(),
+                row.movie_id,
+                row.movie_title,
+                row.movie_release_date,
+            ) {
+                actor.movies.push(RoleRow {
+                    id,
+                    title,
+                    release_date,
+                    character: row.character,
+                });
+            }
+        }
+        actors
+    }
+}
+
+#[derive(Serialize)]
 struct RoleRow {
     id: i64,
     title: String,
@@ -222,12 +281,13 @@ async fn actor_page(
     Path(name): Path<String>,
 ) -> Result<Json<ActorPage>, Failure> {
     let scenario = scenario(&state, &name, Kind::ActorPage)?;
-    let mut actors = run(&state, scenario, None)
+    let rows = run(&state, scenario, None)
         .await?
         .iter()
-        .map(ActorRow::from_row)
+        .map(ActorRoleRow::from_row)
         .collect::<Result<Vec<_>, _>>()
         .map_err(fault)?;
+    let mut actors = ActorRow::gather(rows);
     let next_id = if actors.len() > scenario.page_size {
         actors.truncate(scenario.page_size);
         actors.last().map(|actor| actor.id)

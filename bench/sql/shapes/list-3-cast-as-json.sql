@@ -1,0 +1,2 @@
+-- One statement: each actor's movies aggregated as JSON by a correlated subquery.
+SELECT a.id, a.name, a.age, a.gender, a.version, a.created_at, a.updated_at, (SELECT coalesce(json_agg(json_build_object('id', m.id, 'title', m.title, 'release_date', m.release_date, 'character', c.character) ORDER BY m.release_date, m.id), '[]'::json) FROM castings c JOIN movies m ON m.id = c.movie_id WHERE c.actor_id = a.id) AS movies FROM actors a WHERE a.id = ANY(ARRAY(SELECT id FROM actors ORDER BY id ASC LIMIT 21)) ORDER BY a.id ASC;

@@ -1,0 +1,4 @@
+-- The movie, then its cast: the starting build's two statements, not one snapshot.
+\set id random(1, :movies)
+SELECT id, title, release_date, version, created_at, updated_at FROM movies WHERE id = :id;
+SELECT c.movie_id, a.id, a.name, c.character FROM castings c JOIN actors a ON a.id = c.actor_id WHERE c.movie_id IN (:id) ORDER BY c.movie_id, c.created_at, a.id;
