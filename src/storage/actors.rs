@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::{
-    Database, Dialect, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult,
-    Value, WRITE_ATTEMPTS, bind_args, like_contains, on_pool,
+    Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
+    StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
 };
 use crate::model::{ActorChanges, Age, Field, Gender, Name, NewActor, ReleaseDate, Title};
 
@@ -172,46 +172,101 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
     actor.ok_or(StorageError::NotFound(Kind::Actor.name(), id))
 }
 
-/// One page of actors, with their movies, in one statement: the page's ids are chosen by the
-/// filters and the keyset alone (an index walk), then only those rows are read whole.
+/// A page of actors, each with its movies: see [`Listing`].
+const LISTING: Listing = Listing {
+    table: "actors",
+    columns: &[
+        "id",
+        "name",
+        "age",
+        "gender",
+        "version",
+        "created_at",
+        "updated_at",
+    ],
+    joins: "LEFT JOIN castings c ON c.actor_id = actors.id LEFT JOIN movies m ON m.id = c.movie_id",
+    joined: "m.id AS movie_id, m.title AS movie_title, m.release_date AS movie_release_date, c.character",
+    joined_order: "m.release_date, m.id",
+};
+
+/// A row of [`LISTING`]: an actor, and one of its movies if it has any.
+#[derive(FromRow)]
+struct ListedActor {
+    id: i64,
+    name: String,
+    age: i32,
+    gender: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    movie_id: Option<i64>,
+    movie_title: Option<String>,
+    movie_release_date: Option<NaiveDate>,
+    character: Option<String>,
+}
+
+/// One page of actors, with their movies, in one statement. A substring filter walks the ids
+/// (an index-only scan of ids and folded names), any other page reads its rows directly.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &ActorFilter,
     keyset: &Keyset<ActorSort>,
 ) -> StorageResult<Page<Actor>> {
-    let mut sql = Sql::new("SELECT id FROM actors");
-    if let Some(needle) = &filter.name_contains {
-        sql.and().push("name_key LIKE ");
-        sql.bind(Value::Text(like_contains(needle)))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(gender) = &filter.gender {
-        sql.and()
-            .push("gender_key = ")
-            .bind(Value::Text(gender.clone()));
-    }
-    if let Some(min_age) = filter.min_age {
-        sql.and()
-            .push("age >= ")
-            .bind(Value::Int(min_age.years().into()));
-    }
-    if let Some(max_age) = filter.max_age {
-        sql.and()
-            .push("age <= ")
-            .bind(Value::Int(max_age.years().into()));
-    }
-    keyset.finish(&mut sql);
-    let rows = on_pool!(db, pool, dialect => {
-        let query = format!(
-            "{} WHERE a.id IN ({}) ORDER BY {}",
-            select(dialect),
-            sql.text,
-            keyset.order_by("a.")
-        );
-        bind_args!(sqlx::query_as::<_, Actor>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
+    let sql = LISTING.page(keyset, filter.name_contains.is_some(), |sql| {
+        if let Some(needle) = &filter.name_contains {
+            sql.and().push("name_key LIKE ");
+            sql.bind(Value::Text(like_contains(needle)))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(gender) = &filter.gender {
+            sql.and()
+                .push("gender_key = ")
+                .bind(Value::Text(gender.clone()));
+        }
+        if let Some(min_age) = filter.min_age {
+            sql.and()
+                .push("age >= ")
+                .bind(Value::Int(min_age.years().into()));
+        }
+        if let Some(max_age) = filter.max_age {
+            sql.and()
+                .push("age <= ")
+                .bind(Value::Int(max_age.years().into()));
+        }
     });
-    Ok(Page::from_rows(rows, keyset, |actor| {
+    let rows = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as::<_, ListedActor>(&sql.text), sql.args)
+            .fetch_all(&mut *super::acquire(pool).await?)
+            .await?
+    });
+    let actors = gather(
+        rows,
+        |row| row.id,
+        |row| Actor {
+            id: row.id,
+            name: row.name.clone(),
+            age: row.age,
+            gender: row.gender.clone(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            movies: Vec::new(),
+            version: row.version,
+        },
+        |actor, row| {
+            if let (Some(id), Some(title), Some(release_date)) =
+                (row.movie_id, row.movie_title, row.movie_release_date)
+            {
+                actor.movies.push(Role {
+                    id,
+                    title,
+                    release_date,
+                    character: row.character,
+                });
+            }
+        },
+    );
+    Ok(Page::from_rows(actors, keyset, |actor| {
         (keyset.sort.value(actor), actor.id)
     }))
 }

@@ -11,7 +11,7 @@ pub mod movies;
 pub mod seed;
 mod sql;
 
-pub(crate) use sql::{Sql, bind_args, like_contains};
+pub(crate) use sql::{Listing, Sql, bind_args, gather, like_contains};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use super::actors::search_key;
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::{
-    Database, Dialect, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult,
-    Value, bind_args, like_contains, on_pool,
+    Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
+    StorageResult, Value, bind_args, gather, like_contains, on_pool,
 };
 use crate::model::{Field, MovieChanges, Name, NewMovie, ReleaseDate, Title};
 
@@ -157,6 +157,36 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
     movie.ok_or(StorageError::NotFound(Kind::Movie.name(), id))
 }
 
+/// A page of movies, each with its cast: see [`Listing`].
+const LISTING: Listing = Listing {
+    table: "movies",
+    columns: &[
+        "id",
+        "title",
+        "release_date",
+        "version",
+        "created_at",
+        "updated_at",
+    ],
+    joins: "LEFT JOIN castings c ON c.movie_id = movies.id LEFT JOIN actors a ON a.id = c.actor_id",
+    joined: "a.id AS actor_id, a.name AS actor_name, c.character",
+    joined_order: "c.created_at, a.id",
+};
+
+/// A row of [`LISTING`]: a movie, and one of its cast if it has any.
+#[derive(FromRow)]
+struct ListedMovie {
+    id: i64,
+    title: String,
+    release_date: NaiveDate,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    character: Option<String>,
+}
+
 /// One page of movies, with their casts, in one statement (see [`super::actors::list`]).
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
@@ -164,29 +194,47 @@ pub async fn list(
     filter: &MovieFilter,
     keyset: &Keyset<MovieSort>,
 ) -> StorageResult<Page<Movie>> {
-    let mut sql = Sql::new("SELECT id FROM movies");
-    if let Some(needle) = &filter.title_contains {
-        sql.and().push("title_key LIKE ");
-        sql.bind(Value::Text(like_contains(needle)))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(after) = filter.released_after {
-        sql.and().push("release_date >= ").bind(Value::Date(after));
-    }
-    if let Some(before) = filter.released_before {
-        sql.and().push("release_date <= ").bind(Value::Date(before));
-    }
-    keyset.finish(&mut sql);
-    let rows = on_pool!(db, pool, dialect => {
-        let query = format!(
-            "{} WHERE m.id IN ({}) ORDER BY {}",
-            select(dialect),
-            sql.text,
-            keyset.order_by("m.")
-        );
-        bind_args!(sqlx::query_as::<_, Movie>(&query), sql.args).fetch_all(&mut *super::acquire(pool).await?).await?
+    let sql = LISTING.page(keyset, filter.title_contains.is_some(), |sql| {
+        if let Some(needle) = &filter.title_contains {
+            sql.and().push("title_key LIKE ");
+            sql.bind(Value::Text(like_contains(needle)))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(after) = filter.released_after {
+            sql.and().push("release_date >= ").bind(Value::Date(after));
+        }
+        if let Some(before) = filter.released_before {
+            sql.and().push("release_date <= ").bind(Value::Date(before));
+        }
     });
-    Ok(Page::from_rows(rows, keyset, |movie| {
+    let rows = on_pool!(db, pool => {
+        bind_args!(sqlx::query_as::<_, ListedMovie>(&sql.text), sql.args)
+            .fetch_all(&mut *super::acquire(pool).await?)
+            .await?
+    });
+    let movies = gather(
+        rows,
+        |row| row.id,
+        |row| Movie {
+            id: row.id,
+            title: row.title.clone(),
+            release_date: row.release_date,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            cast: Vec::new(),
+            version: row.version,
+        },
+        |movie, row| {
+            if let (Some(id), Some(name)) = (row.actor_id, row.actor_name) {
+                movie.cast.push(CastMember {
+                    id,
+                    name,
+                    character: row.character,
+                });
+            }
+        },
+    );
+    Ok(Page::from_rows(movies, keyset, |movie| {
         (keyset.sort.value(movie), movie.id)
     }))
 }

@@ -1,14 +1,19 @@
 //! The benchmark's bare handler: the stack's limit. It serves each read scenario with the very
 //! SQL the service ran for it (extracted by `bench/run` from PostgreSQL's statement log and passed
-//! in as JSON), on axum and sqlx like the service, but with no token, no validation, no
-//! middleware and plain serde structs: whatever the service costs beyond this is its own.
+//! in as JSON), on axum and sqlx like the service, but with no token, no validation, no logging
+//! and plain serde structs: whatever the service costs beyond this is its own. It compresses as
+//! the service does (gzip and br, level 4, above tower-http's default size), for the scenario
+//! that asks for it.
 //!
 //! Environment: `DATABASE_URL`, `DATABASE_MAX_CONNECTIONS` (the service's pool size),
 //! `BARE_QUERIES` (the JSON file), `PORT` (on 127.0.0.1).
 //!
-//! Routes: `GET /{scenario}` for a page of actors (the page statement with the parameters the
-//! service bound, then the roles of the page's actors), `GET /{scenario}/{id}` for one movie
-//! (the movie, then its cast).
+//! Routes: `GET /{scenario}` for a page of actors, `GET /{scenario}/{id}` for one movie (with
+//! `If-None-Match`, 304 when it names the movie's ETag). A request runs its scenario's statements
+//! in order on one connection, with the parameters the service bound (a movie's id where the
+//! service bound the movie's id). Of these, the statement whose columns are a whole actor or
+//! movie (found at startup by preparing each one) is decoded into structs, its aggregated JSON
+//! column included; the rows of any other are fetched and dropped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,30 +21,56 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::header::{ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::{PgArguments, PgPoolOptions};
-use sqlx::query::QueryAs;
-use sqlx::{FromRow, PgPool, Postgres};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::{Column, Connection, Executor, FromRow, PgConnection, PgPool, Postgres, Statement as _};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
-/// One statement as the service ran it: its text, and the parameters it was bound with.
+/// One statement as the service ran it: its text, the parameters it was bound with (`None`
+/// for SQL NULL), and whether it came as a simple query (no parameters, e.g. `BEGIN`).
 #[derive(Deserialize)]
 struct Statement {
     sql: String,
     #[serde(default)]
-    params: Vec<String>,
+    params: Vec<Option<String>>,
+    /// Positions (from 0) of the parameters that carry the requested movie's id.
+    #[serde(default)]
+    id_params: Vec<usize>,
+    #[serde(default)]
+    simple: bool,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
 #[serde(rename_all = "snake_case")]
 enum Kind {
-    /// A page of actors, then the movies of the actors on it.
+    /// A page of actors, each with its movies.
     ActorPage,
-    /// A movie by id, then its cast.
+    /// A movie by id, with its cast.
     Movie,
+}
+
+impl Kind {
+    /// The columns that make a statement's rows whole actors or movies.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Kind::ActorPage => &["id", "name", "age", "gender", "created_at", "movies"],
+            Kind::Movie => &[
+                "id",
+                "title",
+                "release_date",
+                "version",
+                "created_at",
+                "cast",
+            ],
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -49,8 +80,10 @@ struct Scenario {
     /// Rows a page shows (the statement fetches one more, to learn whether a page follows).
     #[serde(default)]
     page_size: usize,
-    page: Statement,
-    attach: Statement,
+    statements: Vec<Statement>,
+    /// Which of `statements` answers the rows; set at startup.
+    #[serde(skip)]
+    main: usize,
 }
 
 #[derive(Deserialize)]
@@ -66,14 +99,12 @@ struct ActorRow {
     gender: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    #[sqlx(skip)]
+    #[sqlx(json)]
     movies: Vec<RoleRow>,
 }
 
-#[derive(FromRow, Serialize)]
+#[derive(Deserialize, Serialize)]
 struct RoleRow {
-    #[serde(skip)]
-    actor_id: i64,
     id: i64,
     title: String,
     release_date: NaiveDate,
@@ -87,11 +118,13 @@ struct MovieRow {
     release_date: NaiveDate,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    #[sqlx(skip)]
+    #[sqlx(json)]
     cast: Vec<CastRow>,
+    #[serde(skip)]
+    version: i64,
 }
 
-#[derive(FromRow, Serialize)]
+#[derive(Deserialize, Serialize)]
 struct CastRow {
     id: i64,
     name: String,
@@ -116,56 +149,91 @@ struct AppState {
     scenarios: HashMap<String, Scenario>,
 }
 
-type Reply<T> = Result<Json<T>, (StatusCode, String)>;
+type Failure = (StatusCode, String);
 
-fn fault(error: impl std::fmt::Display) -> (StatusCode, String) {
+fn fault(error: impl std::fmt::Display) -> Failure {
     (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
 }
 
 /// Binds a parameter as the service did: integers as BIGINT, anything else as TEXT.
-fn bind<'q, O>(
-    query: QueryAs<'q, Postgres, O, PgArguments>,
-    param: &'q str,
-) -> QueryAs<'q, Postgres, O, PgArguments> {
-    match param.parse::<i64>() {
-        Ok(number) => query.bind(number),
-        Err(_) => query.bind(param),
+fn bind<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    param: Option<&'q str>,
+) -> Query<'q, Postgres, PgArguments> {
+    match param {
+        None => query.bind(None::<String>),
+        Some(text) => match text.parse::<i64>() {
+            Ok(number) => query.bind(number),
+            Err(_) => query.bind(text),
+        },
     }
+}
+
+/// The statement with its parameters, the requested id in place of the one the service bound.
+fn query<'q>(statement: &'q Statement, id: Option<i64>) -> Query<'q, Postgres, PgArguments> {
+    let mut query = sqlx::query(&statement.sql);
+    for (position, param) in statement.params.iter().enumerate() {
+        query = match id {
+            Some(id) if statement.id_params.contains(&position) => query.bind(id),
+            _ => bind(query, param.as_deref()),
+        };
+    }
+    query
+}
+
+/// Runs the scenario's statements in order on one connection, and answers the main one's rows.
+async fn run(
+    state: &AppState,
+    scenario: &Scenario,
+    id: Option<i64>,
+) -> Result<Vec<PgRow>, Failure> {
+    let mut connection = state.pool.acquire().await.map_err(fault)?;
+    let mut rows = Vec::new();
+    for (index, statement) in scenario.statements.iter().enumerate() {
+        if statement.simple {
+            // Without arguments, sqlx sends the text as a simple query, as the service did.
+            connection
+                .execute(statement.sql.as_str())
+                .await
+                .map_err(fault)?;
+            continue;
+        }
+        let fetched = query(statement, id)
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(fault)?;
+        if index == scenario.main {
+            rows = fetched;
+        }
+    }
+    Ok(rows)
+}
+
+fn scenario<'s>(state: &'s AppState, name: &str, kind: Kind) -> Result<&'s Scenario, Failure> {
+    state
+        .scenarios
+        .get(name)
+        .filter(|scenario| scenario.kind == kind)
+        .ok_or((StatusCode::NOT_FOUND, name.to_owned()))
 }
 
 async fn actor_page(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
-) -> Reply<ActorPage> {
-    let scenario = state
-        .scenarios
-        .get(&name)
-        .filter(|scenario| scenario.kind == Kind::ActorPage)
-        .ok_or((StatusCode::NOT_FOUND, name))?;
-    let mut query = sqlx::query_as::<_, ActorRow>(&scenario.page.sql);
-    for param in &scenario.page.params {
-        query = bind(query, param);
-    }
-    let mut actors = query.fetch_all(&state.pool).await.map_err(fault)?;
+) -> Result<Json<ActorPage>, Failure> {
+    let scenario = scenario(&state, &name, Kind::ActorPage)?;
+    let mut actors = run(&state, scenario, None)
+        .await?
+        .iter()
+        .map(ActorRow::from_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fault)?;
     let next_id = if actors.len() > scenario.page_size {
         actors.truncate(scenario.page_size);
         actors.last().map(|actor| actor.id)
     } else {
         None
     };
-    if !actors.is_empty() {
-        let mut query = sqlx::query_as::<_, RoleRow>(&scenario.attach.sql);
-        for actor in &actors {
-            query = query.bind(actor.id);
-        }
-        let mut by_actor: HashMap<i64, Vec<RoleRow>> = HashMap::new();
-        for role in query.fetch_all(&state.pool).await.map_err(fault)? {
-            by_actor.entry(role.actor_id).or_default().push(role);
-        }
-        for actor in &mut actors {
-            actor.movies = by_actor.remove(&actor.id).unwrap_or_default();
-        }
-    }
     Ok(Json(ActorPage {
         success: true,
         actors,
@@ -173,30 +241,79 @@ async fn actor_page(
     }))
 }
 
+/// Whether an `If-None-Match` names this tag (weak comparison, as RFC 9110 wants for GET).
+fn none_match(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|candidate| candidate.trim())
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
+}
+
 async fn movie(
     State(state): State<Arc<AppState>>,
     Path((name, id)): Path<(String, i64)>,
-) -> Reply<MovieReply> {
-    let scenario = state
-        .scenarios
-        .get(&name)
-        .filter(|scenario| scenario.kind == Kind::Movie)
-        .ok_or((StatusCode::NOT_FOUND, name))?;
-    let mut movie = sqlx::query_as::<_, MovieRow>(&scenario.page.sql)
-        .bind(id)
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(fault)?
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let scenario = scenario(&state, &name, Kind::Movie)?;
+    let rows = run(&state, scenario, Some(id)).await?;
+    let row = rows
+        .first()
         .ok_or((StatusCode::NOT_FOUND, id.to_string()))?;
-    movie.cast = sqlx::query_as::<_, CastRow>(&scenario.attach.sql)
-        .bind(id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(fault)?;
-    Ok(Json(MovieReply {
+    let movie = MovieRow::from_row(row).map_err(fault)?;
+    // The service's ETag: the version, quoted, after a `v`.
+    let tag = format!("\"v{}\"", movie.version);
+    let etag = HeaderValue::from_str(&tag).map_err(fault)?;
+    if none_match(&headers, &tag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
+    }
+    let reply = MovieReply {
         success: true,
         movie,
-    }))
+    };
+    Ok(([(ETAG, etag)], Json(reply)).into_response())
+}
+
+/// Finds, by preparing each statement on a connection of its own, the one whose columns are a
+/// whole actor or movie. (A connection of its own: the pool's statement cache then holds only
+/// statements prepared with the types the handlers bind.)
+async fn find_main(connection: &mut PgConnection, scenario: &mut Scenario) -> Result<(), String> {
+    let wanted = scenario.kind.columns();
+    let mut found = Vec::new();
+    for (index, statement) in scenario.statements.iter().enumerate() {
+        if statement.simple {
+            continue;
+        }
+        let prepared = connection.prepare(&statement.sql).await.map_err(|error| {
+            format!(
+                "{}: cannot prepare {}: {error}",
+                scenario.name, statement.sql
+            )
+        })?;
+        let columns: Vec<&str> = prepared
+            .columns()
+            .iter()
+            .map(|column| column.name())
+            .collect();
+        if wanted.iter().all(|name| columns.contains(name)) {
+            found.push(index);
+        }
+    }
+    match found[..] {
+        [main] => {
+            scenario.main = main;
+            Ok(())
+        }
+        _ => Err(format!(
+            "{}: {} of its {} statements return the columns {wanted:?}; the bare handler needs \
+             exactly one",
+            scenario.name,
+            found.len(),
+            scenario.statements.len()
+        )),
+    }
 }
 
 fn env(name: &str) -> Result<String, String> {
@@ -214,8 +331,15 @@ async fn main() -> Result<(), String> {
         .map_err(|_| "PORT must be a number".to_owned())?;
     let file = env("BARE_QUERIES")?;
     let text = std::fs::read_to_string(&file).map_err(|error| format!("{file}: {error}"))?;
-    let queries: Queries =
+    let mut queries: Queries =
         serde_json::from_str(&text).map_err(|error| format!("{file}: {error}"))?;
+    let mut probe = PgConnection::connect(&url)
+        .await
+        .map_err(|error| format!("cannot connect: {error}"))?;
+    for scenario in &mut queries.scenarios {
+        find_main(&mut probe, scenario).await?;
+    }
+    probe.close().await.map_err(|error| error.to_string())?;
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .connect(&url)
@@ -230,7 +354,13 @@ async fn main() -> Result<(), String> {
     let app = Router::new()
         .route("/{name}", get(actor_page))
         .route("/{name}/{id}", get(movie))
-        .with_state(state);
+        .with_state(state)
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(CompressionLevel::Precise(4)),
+        );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|error| format!("cannot listen on port {port}: {error}"))?
