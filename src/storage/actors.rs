@@ -90,7 +90,7 @@ impl SortKey for ActorSort {
 
 impl ActorSort {
     /// The row's value of this column, as the next page's cursor carries it.
-    fn value(self, actor: &Actor) -> Value {
+    pub fn value(self, actor: &Actor) -> Value {
         match self {
             Self::Id => Value::Int(actor.id),
             Self::Name => Value::Text(actor.name.clone()),

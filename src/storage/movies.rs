@@ -85,7 +85,7 @@ impl SortKey for MovieSort {
 }
 
 impl MovieSort {
-    fn value(self, movie: &Movie) -> Value {
+    pub fn value(self, movie: &Movie) -> Value {
         match self {
             Self::Id => Value::Int(movie.id),
             Self::Title => Value::Text(movie.title.clone()),

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::session::SignedIn;
-use crate::model::Invalid;
+use crate::model::{Invalid, RequestBody};
 
 /// The fields of a form, as sent (`application/x-www-form-urlencoded`).
 pub struct Form(Vec<(String, String)>);
@@ -46,6 +46,18 @@ impl Form {
             object.insert((*field).to_owned(), value);
         }
         object
+    }
+
+    /// The body of the fields of `inputs`, as the API would receive it: a number input's value
+    /// is a number when it reads as one.
+    pub fn body<B: RequestBody>(&self, inputs: &[Input]) -> Result<B, Invalid> {
+        let fields: Vec<&str> = inputs.iter().map(|input| input.name).collect();
+        let numeric: Vec<&str> = inputs
+            .iter()
+            .filter(|input| input.kind == "number")
+            .map(|input| input.name)
+            .collect();
+        B::from_object(self.object(&fields, &numeric))
     }
 
     /// The version the form was opened at (its `etag` field).
@@ -103,7 +115,7 @@ impl From<Invalid> for FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewActor, NewMovie, RequestBody};
+    use crate::model::{NewActor, NewMovie};
 
     #[test]
     fn only_numeric_fields_become_numbers() {
@@ -115,6 +127,30 @@ mod tests {
         assert!(NewActor::from_object(object).is_ok());
         let movie = Form::parse(b"title=1917&release_date=2019-12-25");
         assert!(NewMovie::from_object(movie.object(&["title", "release_date"], &[])).is_ok());
+    }
+
+    #[test]
+    fn a_number_input_sends_a_number_and_any_other_input_text() {
+        let inputs = [
+            Input::text("title", "Title"),
+            Input::text("release_date", "Release date").kind("date", "1800-01-01", "9999-12-31"),
+        ];
+        let movie = Form::parse(b"title=1917&release_date=2019-12-25");
+        assert!(movie.body::<NewMovie>(&inputs).is_ok());
+        let inputs = [
+            Input::text("name", "Name"),
+            Input::text("age", "Age").kind("number", "0", "150"),
+            Input::text("gender", "Gender"),
+        ];
+        let actor = Form::parse(b"name=Ada&age=36&gender=female");
+        assert!(actor.body::<NewActor>(&inputs).is_ok());
+        let typed_as_text = Form::parse(b"name=Ada&age=36&gender=female");
+        let numeric_as_text = [
+            Input::text("name", "Name"),
+            Input::text("age", "Age"),
+            Input::text("gender", "Gender"),
+        ];
+        assert!(typed_as_text.body::<NewActor>(&numeric_as_text).is_err());
     }
 
     #[test]
@@ -143,12 +179,13 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn text(name: &'static str, label: &'static str, value: String) -> Self {
+    /// An empty text input.
+    pub fn text(name: &'static str, label: &'static str) -> Self {
         Self {
             name,
             label,
             kind: "text",
-            value,
+            value: String::new(),
             error: None,
             min: None,
             max: None,
@@ -162,6 +199,10 @@ impl Input {
             max: Some(max),
             ..self
         }
+    }
+
+    pub fn holding(self, value: String) -> Self {
+        Self { value, ..self }
     }
 
     /// Each input with the message for its field.
@@ -233,14 +274,6 @@ impl FormPage {
             },
         )
     }
-}
-
-/// A casting that was refused: what was chosen and typed, and why.
-#[derive(Default)]
-pub struct CastAttempt {
-    pub chosen: Option<i64>,
-    pub character: String,
-    pub errors: FieldErrors,
 }
 
 /// One field of a conflict: the current value beside the person's.
@@ -318,19 +351,10 @@ impl Choice {
 impl Form {
     /// The casting body of a form (its `character` field), as the API would receive it.
     pub fn casting(&self) -> Result<crate::model::Casting, FieldErrors> {
-        use crate::model::RequestBody;
         let mut object = Map::new();
         if let Some(character) = self.get("character") {
             object.insert("character".into(), Value::from(character));
         }
         crate::model::Casting::from_object(object).map_err(FieldErrors::from)
     }
-}
-
-/// The errors of a choice not made.
-pub fn unchosen(field: &str, message: &str) -> FieldErrors {
-    FieldErrors::from(Invalid(vec![crate::model::Problem {
-        field: Some(field.to_owned()),
-        message: message.to_owned(),
-    }]))
 }

@@ -17,7 +17,9 @@ mod session;
 mod sign_in;
 
 mod actors;
+mod casting;
 mod movies;
+mod resource;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub use session::count_active as count_active_sessions;
 use crate::auth::Authenticator;
 use crate::auth::provider::LOCAL_CLIENT_ID;
 use crate::storage::Database;
+use crate::storage::actors::Actor;
+use crate::storage::movies::Movie;
 use oidc::{ClientConfig, OidcClient};
 
 /// Where the web app lives.
@@ -140,8 +144,8 @@ pub fn router(web: Web) -> Router {
         .route("/app", get(home))
         .route("/app/", get(home))
         .merge(sign_in::routes())
-        .merge(actors::routes())
-        .merge(movies::routes())
+        .merge(resource::routes::<Actor>())
+        .merge(resource::routes::<Movie>())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&web),
             secure_pages,

@@ -2,7 +2,6 @@
 //! chromedriver through fantoccini. A missing browser or driver fails the test, saying what to
 //! install: these tests never skip.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+use super::temp_dir::TempDir;
 
 /// What Chromium needs here: headless, without the sandbox (containers), and without anything
 /// that would reach the network on its own.
@@ -27,6 +28,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--no-first-run",
+    // Driven over a pipe rather than a port, Chromium quits as soon as chromedriver is gone,
+    // however it went: a test that fails drops the driver, which kills it.
+    "--remote-debugging-pipe",
 ];
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long to wait for something to appear in the page.
@@ -35,8 +39,10 @@ const PATIENCE: Duration = Duration::from_secs(10);
 /// A browser window, with its own driver and fresh profile.
 pub struct Browser {
     pub client: Client,
+    /// Killed when dropped, and Chromium with it (`--remote-debugging-pipe`).
     _driver: Child,
-    profile: PathBuf,
+    /// Dropped after the driver.
+    _profile: TempDir,
 }
 
 /// The form control labelled `label` (by `<label for>`).
@@ -82,15 +88,12 @@ impl Browser {
         .await
         .expect("chromedriver starts within 20 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let profile = std::env::temp_dir().join(format!(
-            "movie-manager-chromium-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
+        let profile = TempDir::new("chromium");
         let mut args: Vec<String> = CHROMIUM_FLAGS
             .iter()
             .map(|flag| (*flag).to_owned())
             .collect();
-        args.push(format!("--user-data-dir={}", profile.display()));
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         args.push("--window-size=1280,900".to_owned());
         let capabilities: Capabilities = json!({
             "browserName": "chrome",
@@ -107,14 +110,13 @@ impl Browser {
         Self {
             client,
             _driver: driver,
-            profile,
+            _profile: profile,
         }
     }
 
-    /// Ends the session and removes the profile.
+    /// Ends the session; the driver and the profile go with `self`.
     pub async fn close(self) {
         let _ = self.client.close().await;
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 
     pub async fn goto(&self, url: &str) {
