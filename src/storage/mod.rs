@@ -136,7 +136,14 @@ impl Database {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?
                 .application_name("movie-manager")
-                .options([("statement_timeout", PG_STATEMENT_TIMEOUT_MS)]);
+                .options([
+                    ("statement_timeout", PG_STATEMENT_TIMEOUT_MS),
+                    // Every statement here is written for an index walk that suits any value it
+                    // is given, so one plan per statement serves: without this, a statement with
+                    // a bound pattern or range would be planned anew on every call, which cost
+                    // PostgreSQL more than running it (BENCHMARKS.md).
+                    ("plan_cache_mode", "force_generic_plan"),
+                ]);
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
