@@ -79,6 +79,9 @@ backend_tests! {
     spawn = spawn_with_two_requests_in_flight_at_most;
 
     async fn past_the_requests_in_flight_limit_the_server_answers_503_at_once_and_recovers(app) {
+        // The stalled requests must be held by their bodies, not answered at once for want of
+        // keys: the server is first seen answering a token.
+        app.get(Caller::ExecutiveProducer, "/actors").await.assert_status(200);
         let stalled = [stalled_request(&app).await, stalled_request(&app).await];
         // Both stalled requests are in flight once the server has read their heads.
         let started = Instant::now();
@@ -89,6 +92,16 @@ backend_tests! {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
+        for stream in &stalled {
+            let mut answer = [0; 512];
+            match stream.try_read(&mut answer) {
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                other => panic!(
+                    "a stalled request was answered or closed: {other:?} {}",
+                    String::from_utf8_lossy(&answer)
+                ),
+            }
+        }
         refused.assert_error(503, "service_unavailable");
         assert!(refused.header("retry-after").is_some(), "503 says when to retry");
         app.get(Caller::Anonymous, "/healthz").await.assert_status(200);
