@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
-use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
+use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
     StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
@@ -145,22 +145,13 @@ pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> Storage
         .push(", ");
     sql.bind(Value::Time(now)).push(", ");
     sql.bind(Value::Time(now)).push(")");
-    on_pool!(db, pool, dialect => {
-        sql.push(&returning(dialect));
-        let mut connection = super::acquire(pool).await?;
-        let mut tx = connection.begin_with(dialect.begin_write).await?;
-        let created = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
-            .fetch_one(&mut *tx)
-            .await?;
-        let changes = FieldChanges::new()
-            .field("name", None::<&str>, actor.name.as_str())
-            .field("age", None::<i32>, actor.age.years())
-            .field("gender", None::<&str>, actor.gender.as_str());
-        let entry = Entry { kind: Kind::Actor, id: created.id, action: Action::Create, changes };
-        record_changes!(&mut *tx, &[entry], editor);
-        tx.commit().await?;
-        Ok(created)
-    })
+    let changes = FieldChanges::new()
+        .field("name", None::<&str>, actor.name.as_str())
+        .field("age", None::<i32>, actor.age.years())
+        .field("gender", None::<&str>, actor.gender.as_str());
+    Ok(on_pool!(db, pool, dialect => {
+        create_recorded!(pool, dialect, Actor, sql, columns, Kind::Actor, changes, editor)
+    }))
 }
 
 #[tracing::instrument(level = "debug", skip(db))]

@@ -134,28 +134,121 @@ pub struct Entry {
 /// The statement that records `entries` as the writes of `editor`, now.
 pub fn record(entries: &[Entry], editor: &Editor) -> Sql {
     let at = super::now();
-    let mut sql = Sql::new(
-        "INSERT INTO changes (resource, resource_id, at, by_subject, by_name, action, changes, request_id) VALUES ",
-    );
+    let mut sql = Sql::new(RECORD);
     for (index, entry) in entries.iter().enumerate() {
         if index > 0 {
             sql.push(", ");
         }
-        sql.push("(");
-        sql.bind(Value::Text(entry.kind.name().to_owned()))
-            .push(", ");
-        sql.bind(Value::Int(entry.id)).push(", ");
-        sql.bind(Value::Time(at)).push(", ");
-        sql.bind(Value::Text(editor.subject.clone())).push(", ");
-        sql.bind(Value::OptionalText(editor.name.clone()))
-            .push(", ");
-        sql.bind(Value::Text(entry.action.as_str().to_owned()))
-            .push(", ");
-        sql.bind(Value::Text(entry.changes.to_text())).push(", ");
-        sql.bind(Value::Text(editor.request_id.clone())).push(")");
+        push_row(
+            &mut sql,
+            entry.kind,
+            Some(entry.id),
+            entry.action,
+            &entry.changes,
+            editor,
+            at,
+        );
     }
     sql
 }
+
+const RECORD: &str = "INSERT INTO changes (resource, resource_id, at, by_subject, by_name, action, changes, request_id) VALUES ";
+
+/// Appends the values of one history row; `id: None` is the row a data-modifying `WITH created`
+/// of the same statement creates.
+fn push_row(
+    sql: &mut Sql,
+    kind: Kind,
+    id: Option<i64>,
+    action: Action,
+    changes: &FieldChanges,
+    editor: &Editor,
+    at: DateTime<Utc>,
+) {
+    sql.push("(");
+    sql.bind(Value::Text(kind.name().to_owned())).push(", ");
+    match id {
+        Some(id) => sql.bind(Value::Int(id)),
+        None => sql.push("(SELECT id FROM created)"),
+    };
+    sql.push(", ");
+    sql.bind(Value::Time(at)).push(", ");
+    sql.bind(Value::Text(editor.subject.clone())).push(", ");
+    sql.bind(Value::OptionalText(editor.name.clone()))
+        .push(", ");
+    sql.bind(Value::Text(action.as_str().to_owned())).push(", ");
+    sql.bind(Value::Text(changes.to_text())).push(", ");
+    sql.bind(Value::Text(editor.request_id.clone())).push(")");
+}
+
+/// One PostgreSQL statement that runs `insert` (an `INSERT` of one row, without `RETURNING`),
+/// records it as created, and answers `columns` of the new row (written against the alias
+/// `created`): one round trip where a transaction takes four, as atomic, since a statement is.
+pub fn create_in_one_statement(
+    insert: Sql,
+    kind: Kind,
+    changes: &FieldChanges,
+    editor: &Editor,
+    columns: &str,
+) -> Sql {
+    let mut sql = insert;
+    sql.text.insert_str(0, "WITH created AS (");
+    sql.push(" RETURNING *), recorded AS (").push(RECORD);
+    push_row(
+        &mut sql,
+        kind,
+        None,
+        Action::Create,
+        changes,
+        editor,
+        super::now(),
+    );
+    sql.push(") SELECT ").push(columns).push(" FROM created");
+    sql
+}
+
+/// Creates a row and records its creation in the history: on PostgreSQL in one statement
+/// ([`create_in_one_statement`]), on SQLite, whose `WITH` cannot write, in a transaction (in
+/// process, its statements cost no round trip). `$columns` gives the resource's columns for a
+/// table alias.
+macro_rules! create_recorded {
+    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $kind:expr, $changes:expr, $editor:expr) => {{
+        let (mut insert, changes) = ($insert, $changes);
+        let mut connection = $crate::storage::acquire($pool).await?;
+        if $dialect.sqlite {
+            insert
+                .push(" RETURNING ")
+                .push(&$columns($dialect, $kind.table()));
+            let mut tx =
+                sqlx::Connection::begin_with(&mut *connection, $dialect.begin_write).await?;
+            let created =
+                $crate::storage::bind_args!(sqlx::query_as::<_, $row>(&insert.text), insert.args)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let entry = $crate::storage::history::Entry {
+                kind: $kind,
+                id: created.id,
+                action: $crate::storage::history::Action::Create,
+                changes,
+            };
+            $crate::storage::history::record_changes!(&mut *tx, &[entry], $editor);
+            tx.commit().await?;
+            created
+        } else {
+            let sql = $crate::storage::history::create_in_one_statement(
+                insert,
+                $kind,
+                &changes,
+                $editor,
+                &$columns($dialect, "created"),
+            );
+            $crate::storage::bind_args!(sqlx::query_as::<_, $row>(&sql.text), sql.args)
+                .fetch_one(&mut *connection)
+                .await?
+        }
+    }};
+}
+pub(crate) use create_recorded;
 
 /// Runs [`record`] on a transaction of either backend.
 macro_rules! record_changes {

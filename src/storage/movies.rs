@@ -7,7 +7,7 @@ use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
 use super::actors::search_key;
-use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
+use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
     StorageResult, Value, bind_args, gather, like_contains, on_pool,
@@ -131,21 +131,12 @@ pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> Storage
     sql.bind(Value::Date(movie.release_date.date())).push(", ");
     sql.bind(Value::Time(now)).push(", ");
     sql.bind(Value::Time(now)).push(")");
-    on_pool!(db, pool, dialect => {
-        sql.push(&returning(dialect));
-        let mut connection = super::acquire(pool).await?;
-        let mut tx = connection.begin_with(dialect.begin_write).await?;
-        let created = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
-            .fetch_one(&mut *tx)
-            .await?;
-        let changes = FieldChanges::new()
-            .field("title", None::<&str>, movie.title.as_str())
-            .field("release_date", None::<NaiveDate>, movie.release_date.date());
-        let entry = Entry { kind: Kind::Movie, id: created.id, action: Action::Create, changes };
-        record_changes!(&mut *tx, &[entry], editor);
-        tx.commit().await?;
-        Ok(created)
-    })
+    let changes = FieldChanges::new()
+        .field("title", None::<&str>, movie.title.as_str())
+        .field("release_date", None::<NaiveDate>, movie.release_date.date());
+    Ok(on_pool!(db, pool, dialect => {
+        create_recorded!(pool, dialect, Movie, sql, columns, Kind::Movie, changes, editor)
+    }))
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
