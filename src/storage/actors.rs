@@ -175,9 +175,15 @@ const LISTING: Listing = Listing {
         "created_at",
         "updated_at",
     ],
-    joins: "LEFT JOIN castings c ON c.actor_id = actors.id LEFT JOIN movies m ON m.id = c.movie_id",
-    joined: "m.id AS movie_id, m.title AS movie_title, m.release_date AS movie_release_date, c.character",
-    joined_order: "m.release_date, m.id",
+    link: "c.actor_id",
+    other: "movies m ON m.id = c.movie_id",
+    joined: &[
+        ("m.id", "movie_id"),
+        ("m.title", "movie_title"),
+        ("m.release_date", "movie_release_date"),
+        ("c.character", "character"),
+    ],
+    joined_order: &["movie_release_date", "movie_id"],
 };
 
 /// A row of [`LISTING`]: an actor, and one of its movies if it has any.
@@ -204,7 +210,7 @@ pub async fn list(
     filter: &ActorFilter,
     keyset: &Keyset<ActorSort>,
 ) -> StorageResult<Page<Actor>> {
-    let sql = LISTING.page(keyset, filter.name_contains.is_some(), |sql| {
+    let conditions = |sql: &mut Sql| {
         if let Some(needle) = &filter.name_contains {
             sql.and().push("name_key LIKE ");
             sql.bind(Value::Text(like_contains(needle)))
@@ -225,8 +231,9 @@ pub async fn list(
                 .push("age <= ")
                 .bind(Value::Int(max_age.years().into()));
         }
-    });
-    let rows = on_pool!(db, pool => {
+    };
+    let rows = on_pool!(db, pool, dialect => {
+        let sql = LISTING.page(dialect, keyset, filter.name_contains.is_some(), conditions);
         bind_args!(sqlx::query_as::<_, ListedActor>(&sql.text), sql.args)
             .fetch_all(&mut *super::acquire(pool).await?)
             .await?

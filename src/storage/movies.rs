@@ -159,9 +159,15 @@ const LISTING: Listing = Listing {
         "created_at",
         "updated_at",
     ],
-    joins: "LEFT JOIN castings c ON c.movie_id = movies.id LEFT JOIN actors a ON a.id = c.actor_id",
-    joined: "a.id AS actor_id, a.name AS actor_name, c.character",
-    joined_order: "c.created_at, a.id",
+    link: "c.movie_id",
+    other: "actors a ON a.id = c.actor_id",
+    joined: &[
+        ("a.id", "actor_id"),
+        ("a.name", "actor_name"),
+        ("c.character", "character"),
+        ("c.created_at", "cast_at"),
+    ],
+    joined_order: &["cast_at", "actor_id"],
 };
 
 /// A row of [`LISTING`]: a movie, and one of its cast if it has any.
@@ -185,7 +191,7 @@ pub async fn list(
     filter: &MovieFilter,
     keyset: &Keyset<MovieSort>,
 ) -> StorageResult<Page<Movie>> {
-    let sql = LISTING.page(keyset, filter.title_contains.is_some(), |sql| {
+    let conditions = |sql: &mut Sql| {
         if let Some(needle) = &filter.title_contains {
             sql.and().push("title_key LIKE ");
             sql.bind(Value::Text(like_contains(needle)))
@@ -197,8 +203,9 @@ pub async fn list(
         if let Some(before) = filter.released_before {
             sql.and().push("release_date <= ").bind(Value::Date(before));
         }
-    });
-    let rows = on_pool!(db, pool => {
+    };
+    let rows = on_pool!(db, pool, dialect => {
+        let sql = LISTING.page(dialect, keyset, filter.title_contains.is_some(), conditions);
         bind_args!(sqlx::query_as::<_, ListedMovie>(&sql.text), sql.args)
             .fetch_all(&mut *super::acquire(pool).await?)
             .await?

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::Dialect;
+
 /// A value bound to a placeholder; also the sort key a page cursor carries.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -185,12 +187,14 @@ pub struct Listing {
     pub table: &'static str,
     /// Its columns, as the page's rows are read.
     pub columns: &'static [&'static str],
-    /// The joins that bring each row's castings, after the page's rows (aliased `table`).
-    pub joins: &'static str,
-    /// The columns of the joined rows.
-    pub joined: &'static str,
-    /// The order of a row's castings.
-    pub joined_order: &'static str,
+    /// The column of `castings c` that names a listed row.
+    pub link: &'static str,
+    /// The other side of the castings, joined to `c`.
+    pub other: &'static str,
+    /// The columns each casting brings: an expression and its name in the result.
+    pub joined: &'static [(&'static str, &'static str)],
+    /// The order of a row's castings, by names of `joined`.
+    pub joined_order: &'static [&'static str],
 }
 
 impl Listing {
@@ -200,21 +204,26 @@ impl Listing {
     /// rows are read.
     pub fn page<K: SortKey>(
         &self,
+        dialect: &Dialect,
         keyset: &Keyset<K>,
         walk_ids: bool,
         conditions: impl FnOnce(&mut Sql),
     ) -> Sql {
         let table = self.table;
-        let own: Vec<String> = self
+        let own = self
             .columns
             .iter()
-            .map(|column| format!("{table}.{column}"))
-            .collect();
-        let mut sql = Sql::new(&format!(
-            "SELECT {}, {} FROM (SELECT ",
-            own.join(", "),
+            .map(|column| format!("{table}.{column}"));
+        let joined: Vec<String> = if dialect.sqlite {
+            self.aliased()
+        } else {
             self.joined
-        ));
+                .iter()
+                .map(|(_, name)| format!("j.{name}"))
+                .collect()
+        };
+        let columns: Vec<String> = own.chain(joined).collect();
+        let mut sql = Sql::new(&format!("SELECT {} FROM (SELECT ", columns.join(", ")));
         if walk_ids {
             sql.push("id");
         } else {
@@ -228,10 +237,37 @@ impl Listing {
         } else {
             sql.push(&format!(") {table} "));
         }
-        sql.push(self.joins).push(" ORDER BY ");
+        sql.push(&self.joins(dialect)).push(" ORDER BY ");
         sql.push(&keyset.order_by(&format!("{table}.")));
-        sql.push(", ").push(self.joined_order);
+        // The joined columns by their names in the result, which both databases accept here.
+        for name in self.joined_order {
+            sql.push(", ").push(name);
+        }
         sql
+    }
+
+    /// PostgreSQL reads each row's castings by a lateral subquery, which can only be run per
+    /// row, through the index of the link: joined plainly, it hashed the whole castings table
+    /// for pages of more than a few dozen rows (12 ms instead of 1 for 100 rows of 100,000).
+    /// SQLite has no lateral joins, and always joins by nested loops over the index anyway.
+    fn joins(&self, dialect: &Dialect) -> String {
+        let (table, link, other) = (self.table, self.link, self.other);
+        if dialect.sqlite {
+            format!("LEFT JOIN castings c ON {link} = {table}.id LEFT JOIN {other}")
+        } else {
+            format!(
+                "LEFT JOIN LATERAL (SELECT {} FROM castings c JOIN {other} WHERE {link} = {table}.id) j ON true",
+                self.aliased().join(", ")
+            )
+        }
+    }
+
+    /// The joined columns as `expression AS name`.
+    fn aliased(&self) -> Vec<String> {
+        self.joined
+            .iter()
+            .map(|(expression, name)| format!("{expression} AS {name}"))
+            .collect()
     }
 }
 
