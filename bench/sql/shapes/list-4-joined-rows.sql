@@ -1,2 +1,2 @@
--- One statement: the page joined with its castings, one row per casting (what lists run).
+-- One statement: the page joined with its castings, one row per casting.
 SELECT a.id, a.name, a.age, a.gender, a.version, a.created_at, a.updated_at, m.id AS movie_id, m.title, m.release_date, c.character FROM (SELECT id, name, age, gender, version, created_at, updated_at FROM actors ORDER BY id ASC LIMIT 21) a LEFT JOIN castings c ON c.actor_id = a.id LEFT JOIN movies m ON m.id = c.movie_id ORDER BY a.id ASC, m.release_date, m.id;

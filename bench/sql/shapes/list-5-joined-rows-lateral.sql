@@ -1,0 +1,2 @@
+-- One statement: the page joined with its castings by a lateral subquery, one row per casting (what lists run on PostgreSQL).
+SELECT a.id, a.name, a.age, a.gender, a.version, a.created_at, a.updated_at, j.movie_id, j.title, j.release_date, j.character FROM (SELECT id, name, age, gender, version, created_at, updated_at FROM actors ORDER BY id ASC LIMIT 21) a LEFT JOIN LATERAL (SELECT m.id AS movie_id, m.title, m.release_date, c.character FROM castings c JOIN movies m ON m.id = c.movie_id WHERE c.actor_id = a.id) j ON true ORDER BY a.id ASC, j.release_date, j.movie_id;
