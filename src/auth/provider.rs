@@ -1,8 +1,8 @@
-//! The local identity provider as a minimal OpenID provider (SPEC.md, "The web app and
-//! sign-in"): discovery, an authorization page where one picks a role, a token endpoint for the
-//! authorization code grant with PKCE `S256` only, the JWKS (published by [`crate::http`]) and an
-//! end-session endpoint. Its issuer is the server's base URL; its one client is the web app, a
-//! confidential client whose secret is derived from the signing key.
+//! The local identity provider as a minimal OpenID provider (docs/API.md, "The web app" and
+//! "Authentication"): discovery, an authorization page where one picks a role, a token endpoint
+//! for the authorization code grant with PKCE `S256` only, the JWKS (published by
+//! [`crate::http`]) and an end-session endpoint. Its issuer is the server's base URL; its one
+//! client is the web app, a confidential client whose secret is derived from the signing key.
 //!
 //! Authorization codes live in the database, as the SHA-256 of the code, so that any instance
 //! can redeem a code another issued; redeeming is one `DELETE ... RETURNING`, so a code works

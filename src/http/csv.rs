@@ -1,7 +1,7 @@
 //! `GET /actors` and `GET /movies` with `Accept: text/csv`: every row that matches the filters,
 //! in the list's sort, streamed in keyset batches so that memory stays flat however many rows
-//! there are (SPEC.md, "CSV"). A header row names the fields, `id` first; an actor's movies and
-//! a movie's cast are one text column. The web app's "Export CSV" serves the same.
+//! there are (docs/API.md, "Lists"). A header row names the fields, `id` first; an actor's
+//! movies and a movie's cast are one text column. The web app's "Export CSV" serves the same.
 //!
 //! RFC 4180 quoting. A text cell that a spreadsheet would take for a formula (starting with `=`,
 //! `+`, `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP advises, so that opening
