@@ -150,7 +150,7 @@ pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> Storage
         .field("age", None::<i32>, actor.age.years())
         .field("gender", None::<&str>, actor.gender.as_str());
     Ok(on_pool!(db, pool, dialect => {
-        create_recorded!(pool, dialect, Actor, sql, columns, Kind::Actor, changes, editor)
+        create_recorded!(pool, dialect, Actor, sql, columns, returning, Kind::Actor, changes, editor)
     }))
 }
 

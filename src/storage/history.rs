@@ -210,15 +210,13 @@ pub fn create_in_one_statement(
 /// Creates a row and records its creation in the history: on PostgreSQL in one statement
 /// ([`create_in_one_statement`]), on SQLite, whose `WITH` cannot write, in a transaction (in
 /// process, its statements cost no round trip). `$columns` gives the resource's columns for a
-/// table alias.
+/// table alias, `$returning` the `RETURNING` clause of a write to its table.
 macro_rules! create_recorded {
-    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $kind:expr, $changes:expr, $editor:expr) => {{
+    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $returning:expr, $kind:expr, $changes:expr, $editor:expr) => {{
         let (mut insert, changes) = ($insert, $changes);
         let mut connection = $crate::storage::acquire($pool).await?;
         if $dialect.sqlite {
-            insert
-                .push(" RETURNING ")
-                .push(&$columns($dialect, $kind.table()));
+            insert.push(&$returning($dialect));
             let mut tx =
                 sqlx::Connection::begin_with(&mut *connection, $dialect.begin_write).await?;
             let created =

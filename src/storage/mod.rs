@@ -220,14 +220,6 @@ impl Kind {
         }
     }
 
-    /// Its table.
-    pub(crate) fn table(self) -> &'static str {
-        match self {
-            Self::Actor => "actors",
-            Self::Movie => "movies",
-        }
-    }
-
     pub(crate) fn exists_query(self) -> &'static str {
         match self {
             Self::Actor => "SELECT 1 FROM actors WHERE id = $1",

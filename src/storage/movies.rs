@@ -135,7 +135,7 @@ pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> Storage
         .field("title", None::<&str>, movie.title.as_str())
         .field("release_date", None::<NaiveDate>, movie.release_date.date());
     Ok(on_pool!(db, pool, dialect => {
-        create_recorded!(pool, dialect, Movie, sql, columns, Kind::Movie, changes, editor)
+        create_recorded!(pool, dialect, Movie, sql, columns, returning, Kind::Movie, changes, editor)
     }))
 }
 
