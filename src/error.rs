@@ -28,6 +28,8 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     PreconditionFailed(String),
+    #[error("the request body did not arrive within {} seconds", .0.as_secs())]
+    RequestTimeout(std::time::Duration),
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("request body must be JSON (Content-Type: application/json)")]
@@ -72,6 +74,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -165,6 +168,12 @@ impl IntoResponse for ApiError {
             }
             Self::Internal(detail) => {
                 response.extensions_mut().insert(InternalDetail(detail));
+            }
+            // What is left of the body may still be arriving: the connection cannot be reused.
+            Self::RequestTimeout(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
         }

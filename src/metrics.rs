@@ -1,13 +1,16 @@
 //! Metrics in Prometheus' text format, served on a listener of their own (`METRICS_ADDR`), never
 //! on the public port. Requests are counted by method, route template (never a raw path) and
 //! status, with a latency histogram; the pool, the JWKS refreshes, the token cache, load
-//! shedding and the web app's active sessions report too. No label ever holds an id or a token.
+//! shedding and the web app's active sessions report too. No label ever holds an id or a token,
+//! and every label takes its values from a closed set (a method outside the standard ones is
+//! `other`, a path no route matched is `unmatched`), so no request can add series without bound.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -103,18 +106,35 @@ pub fn init() {
     });
 }
 
+/// A request's method as a label (and in logs): one of RFC 9110's, or `other`, so that made-up
+/// methods, which HTTP allows, cannot add series.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
 /// Counts and times every request by its route template (`/actors/{id}`, never `/actors/7`);
 /// a request no route matched counts as `unmatched`.
 pub async fn track_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::histogram!(HTTP_DURATION, "method" => method.clone(), "route" => route.clone())
+    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route.clone())
         .record(started.elapsed().as_secs_f64());
     metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route, "status" => status)
         .increment(1);

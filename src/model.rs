@@ -186,7 +186,7 @@ fn problem(field: &str, message: String) -> Problem {
 }
 
 /// A field name as it may be echoed back: control characters escaped, length bounded.
-fn printable(name: &str) -> String {
+pub fn printable(name: &str) -> String {
     name.chars().flat_map(char::escape_debug).take(64).collect()
 }
 

@@ -73,14 +73,15 @@ impl Application {
                  for local use only, configure AUTH0_DOMAIN or JWKS_URL in production"
             );
         }
+        let provider = provider::router(&auth, db.clone(), settings.auth.audience.clone());
         let web = web::router(Web::new(WebConfig {
             db: db.clone(),
             auth: auth.clone(),
             base_url,
             audience: settings.auth.audience.clone(),
             settings: &settings.web,
+            local_provider: provider.clone(),
         })?);
-        let provider = provider::router(&auth, db.clone(), settings.auth.audience.clone());
         let others = web.merge(provider.unwrap_or_default());
         let metrics_listener = match settings.http.metrics_addr {
             Some(address) => Some(

@@ -26,6 +26,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::discovery::ProviderMetadata;
 use super::token::unix_now;
 use super::{Authenticator, Role};
 use crate::storage::{Database, on_pool};
@@ -102,21 +103,39 @@ pub fn router(auth: &Authenticator, db: Database, audience: String) -> Option<Ro
     )
 }
 
+/// The provider's metadata, as its discovery document publishes it: the web app of the same
+/// server takes it from here, in process, rather than fetching it through `PUBLIC_URL` (which
+/// behind a TLS-ending proxy the server itself may not reach).
+pub fn metadata(issuer: &str) -> ProviderMetadata {
+    ProviderMetadata {
+        issuer: issuer.to_owned(),
+        authorization_endpoint: format!("{issuer}{AUTHORIZE_PATH}"),
+        token_endpoint: format!("{issuer}{TOKEN_PATH}"),
+        jwks_uri: format!("{issuer}{JWKS_PATH}"),
+        end_session_endpoint: Some(format!("{issuer}{END_SESSION_PATH}")),
+        token_endpoint_auth_methods_supported: Some(
+            TOKEN_ENDPOINT_AUTH_METHODS.map(str::to_owned).to_vec(),
+        ),
+    }
+}
+
+const TOKEN_ENDPOINT_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
 async fn discovery(State(provider): State<Provider>) -> Response {
-    let issuer = provider.issuer();
+    let metadata = metadata(provider.issuer());
     Json(json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
-        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
-        "jwks_uri": format!("{issuer}{JWKS_PATH}"),
-        "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
+        "issuer": metadata.issuer,
+        "authorization_endpoint": metadata.authorization_endpoint,
+        "token_endpoint": metadata.token_endpoint,
+        "jwks_uri": metadata.jwks_uri,
+        "end_session_endpoint": metadata.end_session_endpoint,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "profile"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "name"],
     }))

@@ -1,6 +1,10 @@
 //! The OpenAPI 3.1 document, assembled from the handlers' annotations so that it cannot drift
 //! from the router, and the Swagger UI page that reads it (its assets are compiled in).
 
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterIn};
@@ -116,9 +120,19 @@ impl Modify for DocsPaths {
 }
 
 /// `/docs`: Swagger UI over `/openapi.json`. Its online validator is off: it would make the page
-/// load a badge from validator.swagger.io, sending it the document's URL.
-pub fn swagger_ui(openapi: OpenApiDocument) -> SwaggerUi {
-    SwaggerUi::new("/docs")
+/// load a badge from validator.swagger.io, sending it the document's URL. Its answers are never
+/// sniffed as another type, and its page is never framed by another site.
+pub fn swagger_ui<S: Clone + Send + Sync + 'static>(openapi: OpenApiDocument) -> Router<S> {
+    let ui = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi)
-        .config(Config::default().validator_url("none"))
+        .config(Config::default().validator_url("none"));
+    Router::from(ui)
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
 }

@@ -13,7 +13,7 @@ use super::AppState;
 use crate::auth::{AuthError, Permission, Principal};
 use crate::error::ApiError;
 use crate::model::RequestBody;
-use crate::storage::history::Editor;
+use crate::storage::history::{ClientRequestId, Editor};
 
 /// The largest request body accepted (docs/API.md, Limits: 64 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -31,7 +31,7 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = read_body(request).await?;
+        let bytes = read_body(request.into_body()).await?;
         read_object(&bytes).map(Body)
     }
 }
@@ -41,7 +41,7 @@ impl<S: Send + Sync, T: RequestBody + Default> FromRequest<S> for OptionalBody<T
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         let json = is_json(request.headers());
-        let bytes = read_body(request).await?;
+        let bytes = read_body(request.into_body()).await?;
         if bytes.is_empty() {
             return Ok(Self(T::default()));
         }
@@ -61,8 +61,9 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+/// A request body, whole, up to [`BODY_LIMIT`] (413 past it).
+pub async fn read_body(body: axum::body::Body) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .map_err(|error| {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
@@ -77,16 +78,121 @@ async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
 }
 
 fn read_object<T: RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {
-    match serde_json::from_slice::<Value>(bytes) {
+    match strict_json::parse(bytes) {
         Ok(Value::Object(object)) => T::from_object(object).map_err(ApiError::from),
         Ok(_) => Err(ApiError::Validation(
             "the body must be a JSON object".into(),
         )),
-        Err(error) => Err(ApiError::BadRequest(format!(
+        Err(strict_json::Error::Repeated(key)) => Err(ApiError::Validation(format!(
+            "{}: appears more than once in the body",
+            crate::model::printable(&key)
+        ))),
+        Err(strict_json::Error::Malformed(error)) => Err(ApiError::BadRequest(format!(
             "the body is not valid JSON (line {}, column {})",
             error.line(),
             error.column()
         ))),
+    }
+}
+
+/// JSON read as `serde_json` reads it, except that an object that names a key twice is refused
+/// (`serde_json` would keep the last value silently, and a client's mistake would go unnoticed).
+mod strict_json {
+    use std::cell::RefCell;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+
+    pub enum Error {
+        Malformed(serde_json::Error),
+        /// The first key found twice in one object.
+        Repeated(String),
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Value, Error> {
+        let repeated = RefCell::new(None);
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let parsed = Strict {
+            repeated: &repeated,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value));
+        parsed.map_err(|error| match repeated.into_inner() {
+            Some(key) => Error::Repeated(key),
+            None => Error::Malformed(error),
+        })
+    }
+
+    /// Reads one value; the first key repeated in an object is left in `repeated`.
+    #[derive(Clone, Copy)]
+    struct Strict<'a> {
+        repeated: &'a RefCell<Option<String>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Strict<'_> {
+        type Value = Value;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Strict<'_> {
+        type Value = Value;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+            Ok(Value::Bool(value))
+        }
+
+        fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+            Ok(Value::Number(value.into()))
+        }
+
+        fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+            Ok(Value::Number(value.into()))
+        }
+
+        fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+            Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+        }
+
+        fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+            Ok(Value::String(value.to_owned()))
+        }
+
+        fn visit_string<E>(self, value: String) -> Result<Value, E> {
+            Ok(Value::String(value))
+        }
+
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut values = Vec::new();
+            while let Some(value) = seq.next_element_seed(self)? {
+                values.push(value);
+            }
+            Ok(Value::Array(values))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut object = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if object.contains_key(&key) {
+                    *self.repeated.borrow_mut() = Some(key);
+                    return Err(de::Error::custom("a key is repeated"));
+                }
+                let value = map.next_value_seed(self)?;
+                object.insert(key, value);
+            }
+            Ok(Value::Object(object))
+        }
     }
 }
 
@@ -235,8 +341,10 @@ pub mod can {
 /// (403 whether or not the resource exists).
 pub struct Authorized<R> {
     pub principal: Principal,
-    /// The request's `x-request-id`, which its writes record in the history.
+    /// The server's id of the request, which its writes record in the history.
     request_id: String,
+    /// The caller's own id of the request, if well-formed.
+    client_request_id: Option<ClientRequestId>,
     requirement: PhantomData<R>,
 }
 
@@ -247,6 +355,7 @@ impl<R> Authorized<R> {
             subject: self.principal.subject.clone(),
             name: self.principal.name.clone(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
         }
     }
 }
@@ -269,18 +378,26 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
         if !principal.has(R::PERMISSION) {
             return Err(ApiError::Forbidden(R::PERMISSION.as_str()));
         }
-        let request_id = parts
-            .headers
-            .get(super::REQUEST_ID)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let (request_id, client_request_id) = request_ids(parts);
         Ok(Self {
             principal,
             request_id,
+            client_request_id,
             requirement: PhantomData,
         })
     }
+}
+
+/// The server's id of a request (its `x-request-id`, set by the server) and the caller's own,
+/// which the middleware set aside.
+pub fn request_ids(parts: &Parts) -> (String, Option<ClientRequestId>) {
+    let server = parts
+        .headers
+        .get(super::REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (server, parts.extensions.get::<ClientRequestId>().cloned())
 }
 
 /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).

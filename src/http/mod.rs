@@ -15,11 +15,12 @@ pub mod query;
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, VARY};
-use axum::http::{HeaderName, Method, Request, StatusCode};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, VARY};
+use axum::http::{HeaderName, Method, Request, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,7 +32,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any as AnyOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -45,6 +45,7 @@ use crate::auth::Authenticator;
 use crate::config::HttpSettings;
 use crate::error::{ApiError, InternalDetail, default_message, error_response};
 use crate::storage::Database;
+use crate::storage::history::ClientRequestId;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -106,21 +107,33 @@ const COMPRESSION_LEVEL: CompressionLevel = CompressionLevel::Precise(4);
 /// Bodies smaller than this are sent as they are: compressing them saves a few bytes at best.
 const COMPRESSION_MIN_BYTES: u16 = 256;
 
+/// How long a client has to send a request's whole body once its head has arrived
+/// (docs/API.md, Limits): past it the answer is 408 and the connection is closed.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many request bodies may be on their way in at once. A body is received before its
+/// request takes one of the `max_in_flight` permits, so slow senders hold these instead, and
+/// their memory is bounded by this times [`extract::BODY_LIMIT`] (64 MiB).
+pub const MAX_BODIES_RECEIVING: usize = 1024;
+
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
-/// secrets, CORS, compression, the JSON error shape (and the one log of errors), the timeout,
-/// panic recovery and the body size limit.
+/// secrets, CORS, compression, the JSON error shape (and the one log of errors), the `Host`
+/// check, body reception, load shedding, the timeout and panic recovery.
 pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
-    let permits = Arc::new(Semaphore::new(settings.max_in_flight));
+    let admission = Arc::new(Admission {
+        in_flight: Semaphore::new(settings.max_in_flight),
+        receiving: Semaphore::new(MAX_BODIES_RECEIVING),
+    });
     let inner = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(permits, shed_load))
+        .layer(axum::middleware::from_fn(one_host))
+        .layer(axum::middleware::from_fn_with_state(admission, admit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,
         ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(RequestBodyLimitLayer::new(extract::BODY_LIMIT));
+        .layer(CatchPanicLayer::custom(panic_response));
     let outer = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(crate::metrics::track_requests))
+        .layer(axum::middleware::from_fn(set_aside_client_request_id))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
@@ -137,7 +150,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
                         .unwrap_or("");
                     tracing::info_span!(
                         "request",
-                        method = %request.method(),
+                        method = crate::metrics::method_label(request.method()),
                         path = %request.uri().path(),
                         request_id = %request_id,
                     )
@@ -167,23 +180,88 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
         .layer(outer)
 }
 
-/// Answers 503 at once, rather than queueing without bound, while `max_in_flight` requests are
-/// being handled; `/healthz` is always answered, so that a busy server is not taken for a dead one.
-async fn shed_load(
-    State(permits): State<Arc<Semaphore>>,
+/// The history keeps the server's own id of each request; the caller's `X-Request-Id` is taken
+/// off the request before the server sets its own, and kept aside only if it is a well-formed id.
+async fn set_aside_client_request_id(mut request: Request<Body>, next: Next) -> Response {
+    let client = request
+        .headers_mut()
+        .remove(REQUEST_ID)
+        .and_then(|value| ClientRequestId::parse(value.to_str().ok()?));
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+    }
+    next.run(request).await
+}
+
+/// RFC 9112, 3.2: an HTTP/1.1 request without a `Host`, or with more than one, is answered 400.
+async fn one_host(request: Request<Body>, next: Next) -> Response {
+    if request.version() == Version::HTTP_11 && request.headers().get_all(HOST).iter().count() != 1
+    {
+        return ApiError::BadRequest(
+            "an HTTP/1.1 request must carry exactly one Host header".into(),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// What [`admit`] counts: requests being handled, and bodies being received.
+struct Admission {
+    in_flight: Semaphore,
+    receiving: Semaphore,
+}
+
+/// Receives a request's body, then admits it among the `max_in_flight` requests being handled,
+/// or answers 503 at once rather than queueing without bound. A body is received first, within
+/// [`BODY_READ_TIMEOUT`] and without an in-flight permit, so that slow senders cannot take the
+/// permits that other requests (`/readyz` among them) need. `/healthz` is always answered, so
+/// that a busy server is not taken for a dead one.
+async fn admit(
+    State(admission): State<Arc<Admission>>,
     request: Request<Body>,
     next: Next,
 ) -> Response {
     if request.uri().path() == health::LIVENESS_PATH {
         return next.run(request).await;
     }
-    match permits.try_acquire_owned() {
-        Ok(_permit) => next.run(request).await,
-        Err(_) => {
-            metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
-            ApiError::Unavailable("the server is busy; try again shortly").into_response()
+    let request = if axum::body::HttpBody::is_end_stream(request.body()) {
+        request
+    } else {
+        let Ok(_receiving) = admission.receiving.try_acquire() else {
+            return shed();
+        };
+        match receive(request).await {
+            Ok(request) => request,
+            Err(error) => return error.into_response(),
         }
+    };
+    match admission.in_flight.try_acquire() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => shed(),
     }
+}
+
+fn shed() -> Response {
+    metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
+    ApiError::Unavailable("the server is busy; try again shortly").into_response()
+}
+
+/// The request with its whole body received, up to [`extract::BODY_LIMIT`] and within
+/// [`BODY_READ_TIMEOUT`].
+async fn receive(request: Request<Body>) -> Result<Request<Body>, ApiError> {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > extract::BODY_LIMIT as u64) {
+        return Err(ApiError::PayloadTooLarge(extract::BODY_LIMIT));
+    }
+    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, extract::read_body(body))
+        .await
+        .map_err(|_| ApiError::RequestTimeout(BODY_READ_TIMEOUT))??;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 async fn local_jwks(State(state): State<AppState>) -> Response {

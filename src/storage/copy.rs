@@ -129,6 +129,7 @@ impl CopiedRow for ChangeRow {
             Value::from(self.action),
             Value::from(self.changes),
             Value::from(self.request_id),
+            Value::from(self.client_request_id),
         ]
     }
 

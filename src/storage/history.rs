@@ -15,15 +15,40 @@ use super::{
     bind_args, on_pool,
 };
 
-/// Who makes a write, and the request it came with: what the history records as `by` and
-/// `request_id`.
+/// Who makes a write, and the request it came with: what the history records as `by`,
+/// `request_id` and `client_request_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Editor {
     /// The token's `sub`, or what the command line says for itself.
     pub subject: String,
     /// The token's `name` or `email`, where present.
     pub name: Option<String>,
+    /// The server's own id of the request.
     pub request_id: String,
+    /// The id the caller sent as `X-Request-Id`, if it was a well-formed one.
+    pub client_request_id: Option<ClientRequestId>,
+}
+
+/// A caller's own id of its request, as the history keeps it: 1 to [`ClientRequestId::MAX_LEN`]
+/// characters of `A-Z a-z 0-9 . _ -`, so that it can neither bloat nor forge the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRequestId(String);
+
+impl ClientRequestId {
+    pub const MAX_LEN: usize = 64;
+
+    /// The id, if `raw` is a well-formed one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let well_formed = (1..=Self::MAX_LEN).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        well_formed.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Editor {
@@ -33,6 +58,7 @@ impl Editor {
             subject: "cli".to_owned(),
             name: Some(format!("movie-manager {command}")),
             request_id: uuid::Uuid::new_v4().to_string(),
+            client_request_id: None,
         }
     }
 }
@@ -152,7 +178,7 @@ pub fn record(entries: &[Entry], editor: &Editor) -> Sql {
     sql
 }
 
-const RECORD: &str = "INSERT INTO changes (resource, resource_id, at, by_subject, by_name, action, changes, request_id) VALUES ";
+const RECORD: &str = "INSERT INTO changes (resource, resource_id, at, by_subject, by_name, action, changes, request_id, client_request_id) VALUES ";
 
 /// Appends the values of one history row; `id: None` is the row a data-modifying `WITH created`
 /// of the same statement creates.
@@ -178,7 +204,14 @@ fn push_row(
         .push(", ");
     sql.bind(Value::Text(action.as_str().to_owned())).push(", ");
     sql.bind(Value::Text(changes.to_text())).push(", ");
-    sql.bind(Value::Text(editor.request_id.clone())).push(")");
+    sql.bind(Value::Text(editor.request_id.clone())).push(", ");
+    sql.bind(Value::OptionalText(
+        editor
+            .client_request_id
+            .as_ref()
+            .map(|id| id.as_str().to_owned()),
+    ))
+    .push(")");
 }
 
 /// One PostgreSQL statement that runs `insert` (an `INSERT` of one row, without `RETURNING`),
@@ -282,8 +315,11 @@ pub struct Change {
     /// `actor_id` and `movie_id` too, and its `character`.
     #[schema(value_type = Object)]
     pub changes: Json,
-    /// The `x-request-id` of the request that made it.
+    /// The server's own id of the request that made it (its `X-Request-Id` answer header).
     pub request_id: String,
+    /// The `X-Request-Id` the caller sent, if it was up to 64 characters of
+    /// `A-Z a-z 0-9 . _ -`; else null.
+    pub client_request_id: Option<String>,
 }
 
 /// A row of `changes`, as stored.
@@ -298,11 +334,11 @@ pub(super) struct ChangeRow {
     pub(super) action: String,
     pub(super) changes: String,
     pub(super) request_id: String,
+    pub(super) client_request_id: Option<String>,
 }
 
 /// Its columns, in its fields' order.
-pub(super) const CHANGE_COLUMNS: &str =
-    "id, resource, resource_id, at, by_subject, by_name, action, changes, request_id";
+pub(super) const CHANGE_COLUMNS: &str = "id, resource, resource_id, at, by_subject, by_name, action, changes, request_id, client_request_id";
 
 impl ChangeRow {
     fn into_change(self) -> StorageResult<Change> {
@@ -324,6 +360,7 @@ impl ChangeRow {
             action,
             changes,
             request_id: self.request_id,
+            client_request_id: self.client_request_id,
         })
     }
 }

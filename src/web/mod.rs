@@ -40,7 +40,7 @@ use crate::auth::provider::LOCAL_CLIENT_ID;
 use crate::storage::Database;
 use crate::storage::actors::Actor;
 use crate::storage::movies::Movie;
-use oidc::{ClientConfig, OidcClient};
+use oidc::{ClientConfig, OidcClient, Provider};
 
 /// Where the web app lives.
 pub const APP_PREFIX: &str = "/app";
@@ -73,6 +73,8 @@ pub struct WebConfig<'a> {
     pub base_url: String,
     pub audience: String,
     pub settings: &'a WebSettings,
+    /// The server's own OpenID provider's routes, in local mode: sign-in reaches it in process.
+    pub local_provider: Option<Router>,
 }
 
 impl Web {
@@ -83,6 +85,7 @@ impl Web {
             base_url,
             audience,
             settings,
+            local_provider,
         } = config;
         let issuer = auth.issuer().to_owned();
         let client = match auth.local_client_secret() {
@@ -102,6 +105,13 @@ impl Web {
                     redirect_uri: format!("{base_url}{CALLBACK_PATH}"),
                     post_logout_redirect_uri: format!("{base_url}{SIGNED_OUT_PATH}"),
                     end_session_fallback: settings.end_session_fallback.clone(),
+                    provider: match local_provider {
+                        Some(router) => Provider::InProcess {
+                            metadata: crate::auth::provider::metadata(&issuer),
+                            router,
+                        },
+                        None => Provider::Discovered,
+                    },
                 })
             })
             .transpose()?;

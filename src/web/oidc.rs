@@ -2,7 +2,7 @@
 //! and `nonce`, as a confidential client, through the `oauth2` crate over the project's own
 //! reqwest. The provider's endpoints come from its discovery document, fetched on first use and
 //! kept once it has been read. The same code serves Auth0, any OpenID provider, and the local
-//! provider (over HTTP to this server's own endpoints).
+//! provider (whose metadata and token endpoint it reaches in process).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
+use axum::Router;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -22,6 +23,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
+use tower::ServiceExt;
 
 use crate::auth::discovery::{self, ProviderMetadata};
 
@@ -54,8 +56,23 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// `oauth2`'s HTTP client over reqwest: no redirects, bounded time and size.
-struct ProviderHttp(reqwest::Client);
+/// How the web app reaches its provider.
+pub enum Provider {
+    /// Any OpenID provider: its metadata from its discovery document, fetched on first use.
+    Discovered,
+    /// The server's own provider (local mode): its metadata known in process, and its token
+    /// endpoint called in process through its router, never through `PUBLIC_URL`.
+    InProcess {
+        metadata: ProviderMetadata,
+        router: Router,
+    },
+}
+
+/// `oauth2`'s HTTP client: over reqwest (no redirects, bounded time and size), or in process.
+enum ProviderHttp {
+    Network(reqwest::Client),
+    InProcess(Router),
+}
 
 impl<'c> AsyncHttpClient<'c> for ProviderHttp {
     type Error = HttpClientError<reqwest::Error>;
@@ -63,9 +80,22 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
+            let client = match self {
+                Self::Network(client) => client,
+                Self::InProcess(router) => {
+                    let Ok(response) = router
+                        .clone()
+                        .oneshot(request.map(axum::body::Body::from))
+                        .await;
+                    let (parts, body) = response.into_parts();
+                    let bytes = axum::body::to_bytes(body, MAX_RESPONSE_BYTES)
+                        .await
+                        .map_err(|error| HttpClientError::Other(error.to_string()))?;
+                    return Ok(HttpResponse::from_parts(parts, bytes.to_vec()));
+                }
+            };
             let (parts, body) = request.into_parts();
-            let mut response = self
-                .0
+            let mut response = client
                 .request(parts.method, parts.uri.to_string())
                 .headers(parts.headers)
                 .body(body)
@@ -124,6 +154,7 @@ pub struct OidcClient {
     post_logout_redirect_uri: String,
     end_session_fallback: Option<String>,
     http: ProviderHttp,
+    /// Known from the start in process; else fetched on first use, and kept once read.
     metadata: Mutex<Option<Arc<ProviderMetadata>>>,
 }
 
@@ -136,10 +167,17 @@ pub struct ClientConfig {
     pub redirect_uri: String,
     pub post_logout_redirect_uri: String,
     pub end_session_fallback: Option<String>,
+    pub provider: Provider,
 }
 
 impl OidcClient {
     pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
+        let (http, metadata) = match config.provider {
+            Provider::Discovered => (ProviderHttp::Network(discovery::provider_client()?), None),
+            Provider::InProcess { metadata, router } => {
+                (ProviderHttp::InProcess(router), Some(Arc::new(metadata)))
+            }
+        };
         Ok(Self {
             issuer: config.issuer,
             client_id: config.client_id,
@@ -148,8 +186,8 @@ impl OidcClient {
             redirect_uri: config.redirect_uri,
             post_logout_redirect_uri: config.post_logout_redirect_uri,
             end_session_fallback: config.end_session_fallback,
-            http: ProviderHttp(discovery::provider_client()?),
-            metadata: Mutex::new(None),
+            http,
+            metadata: Mutex::new(metadata),
         })
     }
 
@@ -163,7 +201,10 @@ impl OidcClient {
         if let Some(metadata) = held.as_ref() {
             return Ok(Arc::clone(metadata));
         }
-        let metadata = Arc::new(discovery::fetch(&self.http.0, &self.issuer).await?);
+        let ProviderHttp::Network(client) = &self.http else {
+            anyhow::bail!("an in-process provider's metadata is known from the start");
+        };
+        let metadata = Arc::new(discovery::fetch(client, &self.issuer).await?);
         *held = Some(Arc::clone(&metadata));
         Ok(metadata)
     }

@@ -7,7 +7,7 @@
 //! [`crate::auth::Authenticator`] (the API's own check, so that the web's permissions are the
 //! token's), and otherwise sends the browser to the provider's sign-in, to come back where it was.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -23,7 +23,7 @@ use super::page::{self, Refused, User};
 use super::secret::{SessionId, digest_of, random_token};
 use super::{APP_PREFIX, Web};
 use crate::auth::{AuthError, Permission, Principal, Role};
-use crate::storage::history::Editor;
+use crate::storage::history::{ClientRequestId, Editor};
 use crate::storage::{Database, StorageError, on_pool};
 
 /// A session ends this long after sign-in, however active it is.
@@ -32,6 +32,12 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// A sign-in must come back from the provider within this.
 const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
+/// At most this many sign-ins wait for the provider's answer; beyond it the oldest are swept
+/// first, so that a flood of sign-ins cannot grow the table without bound.
+pub const MAX_PENDING_SIGN_INS: u32 = 10_000;
+/// The longest page a sign-in returns to; a longer one is dropped, and the person lands on the
+/// home page.
+pub const MAX_RETURN_TO_BYTES: usize = 2048;
 /// An access token is renewed this long before it expires, so that no request carries one that
 /// is about to.
 const RENEW_EARLY: Duration = Duration::from_secs(30);
@@ -75,8 +81,10 @@ pub struct SignedIn {
     pub access_token: String,
     /// Unix time at which the access token is renewed or the person signs in again.
     pub access_expires_at: i64,
-    /// The request's `x-request-id`, which its writes record in the history.
+    /// The server's id of the request, which its writes record in the history.
     request_id: String,
+    /// The caller's own id of the request, if well-formed.
+    client_request_id: Option<ClientRequestId>,
 }
 
 impl SignedIn {
@@ -116,6 +124,7 @@ impl SignedIn {
                 Some(self.user.who.clone()).filter(|who| *who != self.principal.subject)
             }),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
         }
     }
 
@@ -212,6 +221,7 @@ impl FromRequestParts<Arc<Web>> for SignedIn {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
+            session.client_request_id = parts.extensions.get::<ClientRequestId>().cloned();
             return Ok(session);
         }
         let return_to = return_path(web, parts);
@@ -370,6 +380,7 @@ async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response>
         access_token: kept.access_token,
         access_expires_at,
         request_id: String::new(),
+        client_request_id: None,
     }))
 }
 
@@ -401,9 +412,13 @@ fn return_path(web: &Web, parts: &Parts) -> String {
         .unwrap_or_else(|| format!("{APP_PREFIX}/"))
 }
 
-/// A path of this web app (never another site's: `//host` is refused).
+/// A path of this web app to return to (never another site's: `//host` is refused), of at most
+/// [`MAX_RETURN_TO_BYTES`].
 pub fn is_app_path(path: &str) -> bool {
-    path.starts_with(&format!("{APP_PREFIX}/")) && !path.contains("//") && !path.contains('\\')
+    path.len() <= MAX_RETURN_TO_BYTES
+        && path.starts_with(&format!("{APP_PREFIX}/"))
+        && !path.contains("//")
+        && !path.contains('\\')
 }
 
 /// Sends the browser to the provider to sign in, binding the sign-in to its id (`browser`, or
@@ -448,7 +463,7 @@ pub async fn start_sign_in(
             .bind(now)
             .execute(pool)
             .await;
-        match purged {
+        let inserted = match purged {
             Ok(_) => sqlx::query(
                 "INSERT INTO web_sign_ins (state_hash, browser_hash, sealed, expires_at) VALUES ($1, $2, $3, $4)",
             )
@@ -457,8 +472,13 @@ pub async fn start_sign_in(
             .bind(&sealed)
             .bind(now + millis(SIGN_IN_TTL))
             .execute(pool)
-            .await
-            .map(|_| ()),
+            .await,
+            Err(error) => Err(error),
+        };
+        match inserted {
+            // Sweeps those older than the newest MAX_PENDING_SIGN_INS (all started within the
+            // same millisecond as the last of them stay: a few more at most).
+            Ok(_) => sqlx::query(&SWEEP_OLDEST_SIGN_INS).execute(pool).await.map(|_| ()),
             Err(error) => Err(error),
         }
     });
@@ -486,6 +506,14 @@ pub async fn start_sign_in(
             .into_response()
     }
 }
+
+static SWEEP_OLDEST_SIGN_INS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "DELETE FROM web_sign_ins WHERE expires_at < (SELECT expires_at FROM web_sign_ins \
+         ORDER BY expires_at DESC LIMIT 1 OFFSET {})",
+        MAX_PENDING_SIGN_INS - 1
+    )
+});
 
 #[derive(sqlx::FromRow)]
 struct PendingRow {

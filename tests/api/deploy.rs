@@ -35,7 +35,7 @@ fn free_port() -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_procfile_migrates_in_its_release_phase_and_serves_on_the_given_port() {
-    let database = TestDatabase::create(Backend::Postgres).await;
+    let database = TestDatabase::create_empty(Backend::Postgres).await;
     let jwks = JwksServer::publishing(&[&keys()[0]]).await;
     let dir = TempDir::new("procfile");
     let environment = [

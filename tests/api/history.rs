@@ -68,7 +68,7 @@ backend_tests! {
         assert_eq!(entries[2]["request_id"], json!(created.header("x-request-id").unwrap()));
     }
 
-    async fn the_history_says_who_by_the_tokens_sub_and_name_and_keeps_the_request_id(app) {
+    async fn the_history_says_who_by_the_tokens_sub_and_name_with_the_servers_request_id_and_the_callers(app) {
         let mut claims = identity::claims(&Caller::CastingDirector.permissions());
         claims["sub"] = json!("auth0|ana");
         claims["name"] = json!("Ana Lima");
@@ -86,6 +86,8 @@ backend_tests! {
             .send()
             .await;
         reply.assert_status(200);
+        let server_id = reply.header("x-request-id").unwrap().to_owned();
+        assert_ne!(server_id, "req-from-the-client", "the answer carries the server's own id");
         let id = reply.body["created"].as_i64().unwrap();
         app.request(Method::PATCH, &format!("/actors/{id}"))
             .bearer(&emailed)
@@ -95,8 +97,61 @@ backend_tests! {
             .assert_status(200);
         let entries = history(&app, &format!("/actors/{id}")).await;
         assert_eq!(entries[0]["by"], json!({"sub": "auth0|bo", "name": "bo@example.com"}));
+        assert_eq!(entries[0]["client_request_id"], Value::Null);
         assert_eq!(entries[1]["by"], json!({"sub": "auth0|ana", "name": "Ana Lima"}));
-        assert_eq!(entries[1]["request_id"], json!("req-from-the-client"));
+        assert_eq!(entries[1]["request_id"], json!(server_id));
+        assert_eq!(entries[1]["client_request_id"], json!("req-from-the-client"));
+    }
+
+    async fn a_callers_request_id_that_is_too_long_or_has_other_characters_is_not_kept(app) {
+        let id = app.create_actor("Traced", 30, "female").await;
+        let longest = "a".repeat(64);
+        let cases = [
+            ("a".repeat(65), Value::Null),
+            ("x".repeat(390 * 1024), Value::Null),
+            ("has space".to_owned(), Value::Null),
+            ("semi;colon".to_owned(), Value::Null),
+            ("ünïcode".to_owned(), Value::Null),
+            (longest.clone(), json!(longest)),
+            ("Ok.id_1-2".to_owned(), json!("Ok.id_1-2")),
+        ];
+        for (age, (sent, kept)) in (31..).zip(cases) {
+            let reply = app
+                .call(Caller::CastingDirector, Method::PATCH, &format!("/actors/{id}"))
+                .header("x-request-id", &sent)
+                .json(&json!({"age": age}))
+                .send()
+                .await;
+            reply.assert_status(200);
+            let echoed = reply.header("x-request-id").unwrap().to_owned();
+            assert_ne!(echoed, sent, "the answer echoes the server's id, not the caller's");
+            let newest = history(&app, &format!("/actors/{id}")).await.remove(0);
+            assert_eq!(newest["changes"]["age"]["to"], json!(age));
+            assert_eq!(newest["request_id"], json!(echoed));
+            assert_eq!(newest["client_request_id"], kept, "sent {} bytes", sent.len());
+        }
+    }
+
+    async fn a_caller_cannot_reuse_another_requests_id_in_the_history(app) {
+        let created = app
+            .call(Caller::CastingDirector, Method::POST, "/actors")
+            .json(&json!({"name": "First", "age": 30, "gender": "female"}))
+            .send()
+            .await;
+        created.assert_status(200);
+        let taken = created.header("x-request-id").unwrap().to_owned();
+        let id = created.body["created"].as_i64().unwrap();
+        let reply = app
+            .call(Caller::CastingDirector, Method::PATCH, &format!("/actors/{id}"))
+            .header("x-request-id", &taken)
+            .json(&json!({"age": 31}))
+            .send()
+            .await;
+        reply.assert_status(200);
+        let entries = history(&app, &format!("/actors/{id}")).await;
+        assert_ne!(entries[0]["request_id"], entries[1]["request_id"]);
+        assert_eq!(entries[1]["request_id"], json!(taken));
+        assert_eq!(entries[0]["client_request_id"], json!(taken));
     }
 
     async fn castings_are_in_the_history_of_both_the_movie_and_the_actor(app) {

@@ -11,6 +11,7 @@ mod csv;
 mod deploy;
 mod errors;
 mod history;
+mod hostile;
 mod movies;
 mod moving;
 mod operations;

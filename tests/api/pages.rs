@@ -18,7 +18,7 @@ fn link(html: &str, text: &str) -> Option<String> {
 
 /// The names of the actors a list page shows, in order.
 fn names(html: &str) -> Vec<String> {
-    regex::Regex::new(r#"<th scope="row"><a href="/app/actors/\d+">([^<]*)</a>"#)
+    regex::Regex::new(r#"<th scope="row"><a href="/app/actors/\d+"><bdi>([^<]*)</bdi></a>"#)
         .unwrap()
         .captures_iter(html)
         .map(|captures| unescape(&captures[1]))
@@ -35,11 +35,11 @@ fn history(html: &str) -> Vec<(String, Vec<FieldChange>)> {
         .nth(1)
         .expect("a History section");
     let entry = regex::Regex::new(
-        r"(?s)<li>\s*<p><strong>([^<]+)</strong> by [^,]+, <time[^>]*>[^<]+</time></p>(.*?)</li>",
+        r"(?s)<li>\s*<p><strong>([^<]+)</strong> by <bdi>[^<]+</bdi>, <time[^>]*>[^<]+</time></p>(.*?)</li>",
     )
     .unwrap();
     let field = regex::Regex::new(
-        r#"<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>"#,
+        r#"<tr><th scope="row">([^<]+)</th><td><bdi>([^<]*)</bdi></td><td><bdi>([^<]*)</bdi></td></tr>"#,
     )
     .unwrap();
     entry
@@ -80,7 +80,7 @@ backend_tests! {
         let page = visitor.get(&format!("/app/actors/{id}")).await;
         assert_eq!(page.status, 200);
         assert!(page.body.contains(r#"<h2 id="history-heading">History</h2>"#));
-        assert!(page.body.contains("by Executive Producer"), "who made the changes");
+        assert!(page.body.contains("by <bdi>Executive Producer</bdi>"), "who made the changes");
         assert_eq!(
             history(&page.body),
             vec![
@@ -275,7 +275,7 @@ async fn a_saved_form_answers_see_other_and_a_refused_one_shows_every_message() 
     );
     let page = visitor.get(saved.location()).await;
     assert!(
-        page.body.contains("<h1>1917</h1>"),
+        page.body.contains("<h1><bdi>1917</bdi></h1>"),
         "a title of digits stays a title"
     );
 }

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::json;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 use crate::helpers::web::LocalApp;
 use crate::helpers::{Backend, Caller, TestApp, backend_tests};
@@ -23,17 +21,48 @@ async fn spawn_with_two_requests_in_flight_at_most(backend: Backend) -> TestApp 
     TestApp::spawn_with(backend, |settings| settings.http.max_in_flight = 2).await
 }
 
-/// A request whose body never finishes arriving: it stays in flight until the connection closes.
-async fn stalled_request(app: &TestApp) -> TcpStream {
-    let address = app.address.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let token = app.token(Caller::ExecutiveProducer).unwrap();
-    let head = format!(
-        "POST /actors HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\""
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream
+/// The actors table, locked from outside the server until the guard is dropped: a write of an
+/// actor waits for it inside its handler, in flight.
+enum TableLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl TableLock {
+    async fn take(app: &TestApp) -> Self {
+        use sqlx::Connection;
+        let url = app.database_url();
+        if url.starts_with("sqlite:") {
+            let mut connection = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query("BEGIN EXCLUSIVE")
+                .execute(&mut connection)
+                .await
+                .unwrap();
+            Self::Sqlite(connection)
+        } else {
+            let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query("BEGIN").execute(&mut connection).await.unwrap();
+            sqlx::query("LOCK TABLE actors IN EXCLUSIVE MODE")
+                .execute(&mut connection)
+                .await
+                .unwrap();
+            Self::Postgres(connection)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Sqlite(mut connection) => sqlx::query("COMMIT")
+                .execute(&mut connection)
+                .await
+                .map(|_| ()),
+            Self::Postgres(mut connection) => sqlx::query("COMMIT")
+                .execute(&mut connection)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap();
+    }
 }
 
 backend_tests! {
@@ -79,11 +108,21 @@ backend_tests! {
     spawn = spawn_with_two_requests_in_flight_at_most;
 
     async fn past_the_requests_in_flight_limit_the_server_answers_503_at_once_and_recovers(app) {
-        // The stalled requests must be held by their bodies, not answered at once for want of
+        // The held requests must be held in their handlers, not answered at once for want of
         // keys: the server is first seen answering a token.
         app.get(Caller::ExecutiveProducer, "/actors").await.assert_status(200);
-        let stalled = [stalled_request(&app).await, stalled_request(&app).await];
-        // Both stalled requests are in flight once the server has read their heads.
+        let lock = TableLock::take(&app).await;
+        let app = Arc::new(app);
+        let held: Vec<_> = (0..2)
+            .map(|index| {
+                let app = Arc::clone(&app);
+                tokio::spawn(async move {
+                    app.post(Caller::ExecutiveProducer, "/actors", json!({"name": format!("Held {index}"), "age": 30, "gender": "female"}))
+                        .await
+                })
+            })
+            .collect();
+        // Both held requests are in flight once the server has begun to handle them.
         let started = Instant::now();
         let refused = loop {
             let reply = app.get(Caller::CastingAssistant, "/actors").await;
@@ -92,22 +131,16 @@ backend_tests! {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        for stream in &stalled {
-            let mut answer = [0; 512];
-            match stream.try_read(&mut answer) {
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                other => panic!(
-                    "a stalled request was answered or closed: {other:?} {}",
-                    String::from_utf8_lossy(&answer)
-                ),
-            }
-        }
+        assert!(held.iter().all(|request| !request.is_finished()), "the held requests are still in flight");
         refused.assert_error(503, "service_unavailable");
         assert!(refused.header("retry-after").is_some(), "503 says when to retry");
         app.get(Caller::Anonymous, "/healthz").await.assert_status(200);
 
-        drop(stalled);
+        lock.release().await;
         let released = Instant::now();
+        for request in held {
+            request.await.unwrap().assert_status(200);
+        }
         loop {
             let reply = app.get(Caller::CastingAssistant, "/actors").await;
             if reply.status == 200 {
@@ -116,7 +149,7 @@ backend_tests! {
             assert!(released.elapsed() < Duration::from_secs(10), "the server recovers: {}", reply.status);
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        eprintln!("load shedding: served again {:?} after the stalled requests ended", released.elapsed());
+        eprintln!("load shedding: served again {:?} after the held requests ended", released.elapsed());
         app.post(Caller::ExecutiveProducer, "/movies", json!({"title": "Avatar", "release_date": "2009-12-18"}))
             .await
             .assert_status(200);

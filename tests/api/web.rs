@@ -781,3 +781,112 @@ async fn screenshots_of_the_main_pages_for_the_readme() {
     shoot("actors-phone").await;
     browser.close().await;
 }
+
+/// Whether every text node of the page that holds `text` is isolated from what surrounds it: an
+/// ancestor within its cell or line renders with `unicode-bidi: isolate` (`<bdi>`, `dir=auto`).
+async fn isolated_everywhere(browser: &Browser, text: &str) -> Value {
+    let script = format!(
+        r#"const wanted = {text};
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const found = [];
+        while (walker.nextNode()) {{
+            const node = walker.currentNode;
+            if (!node.data.includes(wanted)) continue;
+            let isolated = false;
+            for (let element = node.parentElement; element && element !== document.body; element = element.parentElement) {{
+                const bidi = getComputedStyle(element).unicodeBidi;
+                if (bidi === 'isolate' || bidi === 'isolate-override' || bidi === 'plaintext') {{ isolated = true; break; }}
+            }}
+            found.push(isolated);
+        }}
+        return found;"#,
+        text = serde_json::to_string(text).unwrap()
+    );
+    browser.run(&script).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_with_bidi_overrides_cannot_flip_the_text_around_them() {
+    let app = LocalApp::spawn(Backend::Sqlite).await;
+    let producer = app.api_token("executive-producer").await;
+    // An override opened and never closed: unisolated, it reverses whatever follows it.
+    let name = "\u{202E}Evil Twin";
+    let title = "\u{2067}Mirror Movie";
+    let actor = create(
+        &app,
+        &producer,
+        "/actors",
+        json!({"name": name, "age": 33, "gender": "\u{202D}male"}),
+    )
+    .await;
+    let movie = create(
+        &app,
+        &producer,
+        "/movies",
+        json!({"title": title, "release_date": "2001-01-01"}),
+    )
+    .await;
+    app.api_send(
+        &producer,
+        Method::PUT,
+        &format!("/movies/{movie}/actors/{actor}"),
+        json!({"character": "\u{202B}Villain"}),
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser
+        .sign_in_locally(&format!("{}/app/actors", app.address), "Executive Producer")
+        .await;
+    let pages = [
+        ("/app/actors", vec!["Evil Twin", "male"]),
+        ("/app/movies", vec!["Mirror Movie"]),
+        (
+            &*format!("/app/actors/{actor}"),
+            vec!["Evil Twin", "Mirror Movie", "Villain"],
+        ),
+        (
+            &*format!("/app/movies/{movie}"),
+            vec!["Evil Twin", "Mirror Movie", "Villain"],
+        ),
+        (&*format!("/app/actors/{actor}/delete"), vec!["Evil Twin"]),
+    ];
+    for (path, texts) in pages {
+        browser.goto(&format!("{}{path}", app.address)).await;
+        browser.find("//h1").await;
+        for text in texts {
+            let found = isolated_everywhere(&browser, text).await;
+            let found = found.as_array().expect("a list");
+            assert!(!found.is_empty(), "{text:?} is on {path}");
+            assert!(
+                found.iter().all(|isolated| *isolated == json!(true)),
+                "{text:?} is isolated everywhere on {path}: {found:?}"
+            );
+        }
+    }
+
+    // As rendered: the question mark after the name stays to its right.
+    browser
+        .goto(&format!("{}/app/actors/{actor}/delete", app.address))
+        .await;
+    let order = browser
+        .run(
+            r#"const h1 = document.querySelector('h1');
+            const walker = document.createTreeWalker(h1, NodeFilter.SHOW_TEXT);
+            let name = null, mark = null;
+            while (walker.nextNode()) {
+                const node = walker.currentNode;
+                if (node.data.includes('Evil Twin')) name = node;
+                if (node.data.endsWith('?')) mark = node;
+            }
+            const of = (node, start, end) => { const range = document.createRange(); range.setStart(node, start); range.setEnd(node, end); return range.getBoundingClientRect(); };
+            return [of(name, 0, name.length).right, of(mark, mark.length - 1, mark.length).left];"#,
+        )
+        .await;
+    let (name_right, mark_left) = (order[0].as_f64().unwrap(), order[1].as_f64().unwrap());
+    assert!(
+        mark_left >= name_right - 1.0,
+        "the name ends at {name_right}, the ? starts at {mark_left}"
+    );
+    browser.close().await;
+}
