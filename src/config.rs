@@ -10,7 +10,8 @@ use anyhow::{Context, bail};
 use axum::http::HeaderValue;
 use clap::Args;
 
-use crate::auth::{AuthSettings, KeySource};
+use crate::auth::{AuthSettings, KeySource, normalize_domain};
+use crate::http::MiddlewareSettings;
 use crate::storage::DatabaseSettings;
 use crate::web::WebSettings;
 
@@ -44,6 +45,17 @@ pub struct HttpSettings {
     /// The origin people reach the server at (`PUBLIC_URL`); `None` means `http://HOST:PORT`
     /// with the port actually bound.
     pub public_url: Option<String>,
+}
+
+impl HttpSettings {
+    /// What the API's middleware takes of these.
+    pub fn middleware(&self) -> MiddlewareSettings {
+        MiddlewareSettings {
+            cors_origins: self.cors_origins.clone(),
+            request_timeout: self.request_timeout,
+            max_in_flight: self.max_in_flight,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,15 +157,6 @@ impl AuthArgs {
             max_key_age: self.jwks_max_age,
         })
     }
-}
-
-/// Accepts `tenant.auth0.com`, `https://tenant.auth0.com` and `https://tenant.auth0.com/`.
-pub(crate) fn normalize_domain(domain: &str) -> String {
-    domain
-        .trim()
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned()
 }
 
 /// `sqlite://data/app.db` keeps its key in `data/app.key.pem`; other databases in the working

@@ -6,14 +6,16 @@ pub mod auth;
 pub mod cli;
 /// Settings from flags and environment variables.
 pub mod config;
-/// The one error type, and the error JSON it becomes.
-pub mod error;
 /// The HTTP API: routes by resource, extractors, validation, docs and middleware.
 pub mod http;
+/// What the presenters share beneath them: page pieces, list queries, CSV exports.
+pub mod kit;
 /// Prometheus metrics, on their own listener.
 pub mod metrics;
 /// The catalogue's fields and request bodies: each rule of the resources, written once.
 pub mod model;
+/// The built-in OpenID provider of local mode.
+pub mod provider;
 /// Building and running the server.
 pub mod startup;
 /// SQLite and PostgreSQL: pools, migrations and queries.

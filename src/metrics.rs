@@ -1,22 +1,23 @@
 //! Metrics in Prometheus' text format, served on a listener of their own (`METRICS_ADDR`), never
-//! on the public port. Requests are counted by method, route template (never a raw path) and
+//! on the public port. Each metric is named and recorded by the module it measures; this one
+//! installs the recorder, describes them all, and serves them. Requests are counted by method, route template (never a raw path) and
 //! status, with a latency histogram; the pool, the JWKS refreshes, the token cache, load
 //! shedding and the web app's active sessions report too. No label ever holds an id or a token,
 //! and every label takes its values from a closed set (a method outside the standard ones is
 //! `other`, a path no route matched is `unmatched`), so no request can add series without bound.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::storage::Database;
+use crate::auth::{JWKS_REFRESHES, TOKEN_CACHE};
+use crate::http::instruments::{HTTP_DURATION, HTTP_REQUESTS, HTTP_SHED};
+use crate::storage::{Database, POOL_ACQUIRE, POOL_CONNECTIONS, POOL_TIMEOUTS};
 
 /// Request latency buckets, in seconds: from a cached token and a key lookup to the timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -26,14 +27,6 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// serving the metrics itself.
 const UPKEEP_PERIOD: Duration = Duration::from_secs(5);
 
-pub const HTTP_REQUESTS: &str = "http_requests_total";
-pub const HTTP_DURATION: &str = "http_request_duration_seconds";
-pub const HTTP_SHED: &str = "http_requests_shed_total";
-pub const POOL_CONNECTIONS: &str = "db_pool_connections";
-pub const POOL_ACQUIRE: &str = "db_pool_acquire_seconds";
-pub const POOL_TIMEOUTS: &str = "db_pool_acquire_timeouts_total";
-pub const JWKS_REFRESHES: &str = "jwks_refreshes_total";
-pub const TOKEN_CACHE: &str = "token_cache_lookups_total";
 pub const SESSIONS: &str = "web_sessions_active";
 
 /// The process-wide recorder: metrics are recorded whether or not they are served.
@@ -104,41 +97,6 @@ pub fn init() {
             }
         });
     });
-}
-
-/// A request's method as a label (and in logs): one of RFC 9110's, or `other`, so that made-up
-/// methods, which HTTP allows, cannot add series.
-pub fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        Method::TRACE => "TRACE",
-        Method::CONNECT => "CONNECT",
-        _ => "other",
-    }
-}
-
-/// Counts and times every request by its route template (`/actors/{id}`, never `/actors/7`);
-/// a request no route matched counts as `unmatched`.
-pub async fn track_requests(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = method_label(request.method());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route.clone())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route, "status" => status)
-        .increment(1);
-    response
 }
 
 /// What the metrics listener reads at scrape time.

@@ -15,11 +15,12 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::auth::{Authenticator, KeySource, provider};
+use crate::auth::{Authenticator, KeySource};
 use crate::config::{self, Settings};
 use crate::http::{self, AppState};
+use crate::provider::{self, WebClient};
 use crate::storage::Database;
-use crate::web::{self, Web, WebConfig};
+use crate::web::{self, LocalProvider, Web, WebConfig};
 
 /// A server that is bound and ready to serve.
 pub struct Application {
@@ -73,14 +74,25 @@ impl Application {
                  for local use only, configure AUTH0_DOMAIN or JWKS_URL in production"
             );
         }
-        let provider = provider::router(&auth, db.clone(), settings.auth.audience.clone());
+        let provider = provider::router(
+            &auth,
+            db.clone(),
+            settings.auth.audience.clone(),
+            WebClient {
+                redirect_path: web::CALLBACK_PATH,
+                post_logout_redirect_path: web::SIGNED_OUT_PATH,
+            },
+        );
         let web = web::router(Web::new(WebConfig {
             db: db.clone(),
             auth: auth.clone(),
             base_url,
             audience: settings.auth.audience.clone(),
             settings: &settings.web,
-            local_provider: provider.clone(),
+            local_provider: provider.clone().map(|router| LocalProvider {
+                metadata: provider::metadata(auth.issuer()),
+                router,
+            }),
         })?);
         let others = web.merge(provider.unwrap_or_default());
         let metrics_listener = match settings.http.metrics_addr {
@@ -98,7 +110,7 @@ impl Application {
         Ok(Self {
             listener,
             metrics_listener,
-            router: http::router(state, &settings.http, others),
+            router: http::router(state, &settings.http.middleware(), others),
             db,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,

@@ -196,7 +196,7 @@ impl KeyStore {
                 "failed"
             }
         };
-        metrics::counter!(crate::metrics::JWKS_REFRESHES, "outcome" => outcome).increment(1);
+        metrics::counter!(super::JWKS_REFRESHES, "outcome" => outcome).increment(1);
         remote.fetches.fetch_add(1, Ordering::Release);
     }
 

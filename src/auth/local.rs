@@ -32,7 +32,7 @@ const PEM_END: &str = "-----END PRIVATE KEY-----";
 const CLIENT_SECRET_LABEL: &[u8] = b"movie-manager local provider: web client secret v1";
 
 /// The local provider's key, with its public JWK.
-pub(super) struct LocalIdentity {
+pub struct LocalIdentity {
     key_pair: RsaKeyPair,
     kid: String,
     jwk: Value,
@@ -75,12 +75,12 @@ impl LocalIdentity {
     }
 
     /// The secret of the web app's client of the local provider.
-    pub(super) fn client_secret(&self) -> &str {
+    pub fn client_secret(&self) -> &str {
         &self.client_secret
     }
 
     /// A compact JWS of `claims`, signed with the key and naming its kid.
-    pub(super) fn sign(&self, claims: &Value) -> anyhow::Result<String> {
+    pub fn sign(&self, claims: &Value) -> anyhow::Result<String> {
         let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
         sign_rs256(&self.key_pair, &header, claims)
     }
@@ -91,7 +91,7 @@ impl LocalIdentity {
     }
 
     /// A token for `role`, valid for `ttl` from now.
-    pub(super) fn issue(
+    pub fn issue(
         &self,
         issuer: &str,
         audience: &str,

@@ -14,7 +14,7 @@ mod jwks;
 mod key_store;
 mod local;
 mod permissions;
-pub mod provider;
+
 mod token;
 
 #[cfg(test)]
@@ -32,8 +32,9 @@ pub use permissions::{Permission, Principal, Role};
 use cache::{TokenCache, TokenDigest};
 use jwks::KeySet;
 use key_store::{JwksLocation, KeyStore};
-use local::LocalIdentity;
-use token::{TokenHeader, TokenVerifier, unix_now};
+pub use local::LocalIdentity;
+pub use token::unix_now;
+use token::{TokenHeader, TokenVerifier};
 
 /// What tokens are accepted, and where their signing keys come from.
 #[derive(Clone, Debug)]
@@ -71,6 +72,22 @@ pub enum AuthError {
     #[error("signing keys are unavailable")]
     KeysUnavailable,
 }
+
+/// The metrics of checking tokens: JWKS fetches by outcome, and verified-token cache lookups.
+pub const JWKS_REFRESHES: &str = "jwks_refreshes_total";
+pub const TOKEN_CACHE: &str = "token_cache_lookups_total";
+
+/// Accepts `tenant.auth0.com`, `https://tenant.auth0.com` and `https://tenant.auth0.com/`.
+pub fn normalize_domain(domain: &str) -> String {
+    domain
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The client id of the web app at the local provider.
+pub const LOCAL_CLIENT_ID: &str = "movie-manager";
 
 /// Checks access tokens. Cheap to clone: clones share the keys and the verified-token cache.
 #[derive(Clone)]
@@ -140,7 +157,7 @@ impl Authenticator {
         let now = unix_now();
         let cached = self.inner.cache.get(&digest, now);
         let result = if cached.is_some() { "hit" } else { "miss" };
-        metrics::counter!(crate::metrics::TOKEN_CACHE, "result" => result).increment(1);
+        metrics::counter!(TOKEN_CACHE, "result" => result).increment(1);
         if let Some(principal) = cached {
             return Ok(principal);
         }
@@ -167,6 +184,17 @@ impl Authenticator {
         let header = TokenHeader::parse(token)?;
         let key = self.inner.keys.key_for(&header.kid).await?;
         id_token::verify(token, &key.decoding, &self.inner.issuer, client_id, nonce)
+    }
+
+    /// The local identity provider's key, in local mode.
+    pub fn local_identity(&self) -> Option<&LocalIdentity> {
+        self.inner.local.as_ref()
+    }
+
+    /// The web app's client secret at the local provider; `None` with an external provider.
+    pub fn local_client_secret(&self) -> Option<String> {
+        self.local_identity()
+            .map(|local| local.client_secret().to_owned())
     }
 
     /// The issuer whose tokens are accepted.

@@ -146,7 +146,7 @@ fn reason(kind: &ErrorKind) -> &'static str {
 }
 
 /// The current Unix time in seconds.
-pub(super) fn unix_now() -> u64 {
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())

@@ -5,70 +5,24 @@ use axum::extract::State;
 use axum::http::header::VARY;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
-use super::query::{
-    CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
-};
-use super::{AppState, Deleted, csv, etag};
-use crate::error::{ApiError, ErrorBody};
-use crate::model::{ActorChanges, Age, NewActor};
-use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, Query, can};
+use super::{AppState, Deleted, etag};
+use crate::kit::csv;
+use crate::kit::lists::ActorListQuery;
+use crate::kit::query::PageRequest;
+use crate::model::{ActorChanges, NewActor};
+use crate::storage::actors::{self, Actor};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_actors, create_actor))
         .routes(routes!(get_actor, patch_actor, delete_actor))
-}
-
-/// The query of `GET /actors`. Unknown and repeated parameters are refused.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ActorListQuery {
-    #[param(schema_with = Limit::schema)]
-    limit: Option<Param<Limit>>,
-    #[param(schema_with = CursorText::schema)]
-    cursor: Option<Param<CursorText>>,
-    #[param(schema_with = Sort::<ActorSort>::schema)]
-    sort: Option<Param<Sort<ActorSort>>>,
-    /// A case-insensitive substring of the name.
-    #[param(schema_with = SearchText::schema)]
-    q: Option<Param<SearchText>>,
-    /// The gender, case-insensitively.
-    #[param(schema_with = SearchText::schema)]
-    gender: Option<Param<SearchText>>,
-    /// The youngest age listed (inclusive).
-    #[param(schema_with = Age::schema)]
-    min_age: Option<Param<Age>>,
-    /// The oldest age listed (inclusive).
-    #[param(schema_with = Age::schema)]
-    max_age: Option<Param<Age>>,
-}
-
-impl ActorListQuery {
-    /// The filter in force; a range whose ends cross (`min_age` above `max_age`) simply matches
-    /// nothing.
-    pub fn filter(&self) -> ActorFilter {
-        ActorFilter {
-            name_contains: self.q.as_ref().and_then(|q| q.0.key()),
-            gender: self.gender.as_ref().and_then(|gender| gender.0.key()),
-            min_age: self.min_age.as_ref().map(|age| age.0),
-            max_age: self.max_age.as_ref().map(|age| age.0),
-        }
-    }
-
-    pub fn paging(&self) -> Paging<'_, ActorSort> {
-        Paging {
-            limit: self.limit.as_ref(),
-            cursor: self.cursor.as_ref(),
-            sort: self.sort.as_ref().map(|sort| sort.0),
-        }
-    }
 }
 
 /// A page of actors.
@@ -118,7 +72,7 @@ async fn list_actors(
 ) -> Result<Response, ApiError> {
     let filter = query.filter();
     if csv::wanted(&headers) {
-        return csv::actors(state.db.clone(), filter, query.paging()).await;
+        return Ok(csv::actors(state.db.clone(), filter, query.paging()).await?);
     }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = actors::list(&state.db, &filter, &request.keyset).await?;

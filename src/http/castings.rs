@@ -7,9 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, IfMatch, OptionalBody, PathIds, can};
 use super::movies::{MovieResponse, movie_response};
-use crate::error::{ApiError, ErrorBody};
 use crate::model::Casting;
 use crate::storage::castings;
 

@@ -14,7 +14,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::error::ErrorBody;
+use super::error::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(

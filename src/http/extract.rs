@@ -7,16 +7,31 @@ use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::AppState;
+use super::error::ApiError;
 use crate::auth::{AuthError, Permission, Principal};
-use crate::error::ApiError;
+use crate::kit::parse_id;
+use crate::kit::query::parse_query;
 use crate::model::RequestBody;
 use crate::storage::history::{ClientRequestId, Editor};
 
 /// The largest request body accepted (docs/API.md, Limits: 64 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The query string read into `T`: unknown and repeated parameters are refused, and every
+/// problem is a 400 that names the parameter.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Ok(Query(parse_query(parts.uri.query().unwrap_or_default())?))
+    }
+}
 
 /// A JSON request body read into `T` by the rules of [`crate::model`].
 pub struct Body<T>(pub T);
@@ -196,19 +211,6 @@ mod strict_json {
     }
 }
 
-/// Parses a path segment that names a resource: a positive 64-bit integer in canonical form
-/// (digits only, no sign, no leading zero).
-pub fn parse_id(name: &str, raw: &str) -> Result<i64, ApiError> {
-    let canonical = !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit());
-    match raw.parse::<i64>() {
-        Ok(id) if canonical && id > 0 => Ok(id),
-        _ => Err(ApiError::BadRequest(format!(
-            "{name}: must be a positive integer no larger than {}",
-            i64::MAX
-        ))),
-    }
-}
-
 /// The ids in the request's path, in order, e.g. `/movies/{id}/actors/{actor_id}`.
 pub struct PathIds<const N: usize>(pub [i64; N]);
 
@@ -221,7 +223,7 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathIds<N> {
             .map_err(|_| ApiError::BadRequest("malformed path".into()))?;
         let ids = params
             .iter()
-            .map(|(name, raw)| parse_id(name, raw))
+            .map(|(name, raw)| parse_id(name, raw).map_err(ApiError::from))
             .collect::<Result<Vec<i64>, ApiError>>()?;
         // A route whose placeholders do not match its handler is a bug, not a bad request.
         <[i64; N]>::try_from(ids)

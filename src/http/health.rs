@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::error::{ErrorBody, error_response};
+use super::error::{ErrorBody, error_response};
 
 /// The liveness probe's path: load shedding never refuses it.
 pub const LIVENESS_PATH: &str = "/healthz";

@@ -3,69 +3,19 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::extract::{Authorized, PathIds, can};
-use super::query::{CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, Sort};
-use crate::error::{ApiError, ErrorBody};
-use crate::storage::history::{self, Change, Newest};
-use crate::storage::{Database, Kind};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{Authorized, PathIds, Query, can};
+use crate::kit::lists::{HistoryPage, HistoryQuery, read_page};
+use crate::storage::Kind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(actor_history))
         .routes(routes!(movie_history))
-}
-
-/// The query of a history. Unknown and repeated parameters are refused.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    #[param(schema_with = Limit::schema)]
-    limit: Option<Param<Limit>>,
-    #[param(schema_with = CursorText::schema)]
-    cursor: Option<Param<CursorText>>,
-}
-
-/// A page of a resource's history, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct HistoryPage {
-    success: bool,
-    pub history: Vec<Change>,
-    /// Pass as `cursor` for the next (older) page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// A page of the history of the resource `kind` `id`, for the API and the web app alike: its
-/// cursors are bound to that resource.
-pub async fn read_page(
-    db: &Database,
-    kind: Kind,
-    id: i64,
-    limit: Option<&Param<Limit>>,
-    cursor: Option<&Param<CursorText>>,
-) -> Result<HistoryPage, ApiError> {
-    let newest = Sort {
-        key: Newest,
-        descending: true,
-    };
-    let paging = Paging {
-        limit,
-        cursor,
-        sort: Some(newest),
-    };
-    let request = PageRequest::new(paging, &(kind.name(), id))?;
-    let page = history::list(db, kind, id, &request.keyset).await?;
-    Ok(HistoryPage {
-        success: true,
-        next_cursor: request.next_cursor(page.next),
-        history: page.items,
-    })
 }
 
 async fn history_page(

@@ -3,15 +3,14 @@
 
 pub mod actors;
 pub mod castings;
-pub mod csv;
 pub mod docs;
+pub mod error;
 mod etag;
 pub mod extract;
 pub mod health;
 pub mod history;
+pub mod instruments;
 pub mod movies;
-pub mod negotiate;
-pub mod query;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -42,10 +41,22 @@ use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::Authenticator;
-use crate::config::HttpSettings;
-use crate::error::{ApiError, InternalDetail, default_message, error_response};
+use crate::kit::InternalDetail;
+use crate::kit::negotiate;
 use crate::storage::Database;
 use crate::storage::history::ClientRequestId;
+use error::{ApiError, default_message, error_response};
+
+/// What the middleware of every response needs to know.
+#[derive(Debug, Clone)]
+pub struct MiddlewareSettings {
+    /// The browser origins allowed to call the API; `None` allows any.
+    pub cors_origins: Option<Vec<axum::http::HeaderValue>>,
+    /// The whole request, body included, must be handled within this.
+    pub request_timeout: Duration,
+    /// Beyond this many requests in flight, the server answers 503 at once.
+    pub max_in_flight: usize,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -89,7 +100,7 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
 
 /// The whole application: routes, docs, the local identity provider's keys, the routes of
 /// `others` (the web app, the local provider), and middleware.
-pub fn router(state: AppState, settings: &HttpSettings, others: Router) -> Router {
+pub fn router(state: AppState, settings: &MiddlewareSettings, others: Router) -> Router {
     let (api, openapi) = api();
     let mut app = api.merge(docs::swagger_ui(openapi));
     if state.auth.local_jwks().is_some() {
@@ -118,7 +129,7 @@ pub const MAX_BODIES_RECEIVING: usize = 1024;
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the `Host`
 /// check, body reception, load shedding, the timeout and panic recovery.
-pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
+pub fn with_middleware(app: Router, settings: &MiddlewareSettings) -> Router {
     let admission = Arc::new(Admission {
         in_flight: Semaphore::new(settings.max_in_flight),
         receiving: Semaphore::new(MAX_BODIES_RECEIVING),
@@ -132,7 +143,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
         ))
         .layer(CatchPanicLayer::custom(panic_response));
     let outer = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
+        .layer(axum::middleware::from_fn(instruments::track_requests))
         .layer(axum::middleware::from_fn(set_aside_client_request_id))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -150,7 +161,7 @@ pub fn with_middleware(app: Router, settings: &HttpSettings) -> Router {
                         .unwrap_or("");
                     tracing::info_span!(
                         "request",
-                        method = crate::metrics::method_label(request.method()),
+                        method = instruments::method_label(request.method()),
                         path = %request.uri().path(),
                         request_id = %request_id,
                     )
@@ -242,7 +253,7 @@ async fn admit(
 }
 
 fn shed() -> Response {
-    metrics::counter!(crate::metrics::HTTP_SHED).increment(1);
+    metrics::counter!(instruments::HTTP_SHED).increment(1);
     ApiError::Unavailable("the server is busy; try again shortly").into_response()
 }
 
@@ -275,7 +286,7 @@ async fn not_found() -> ApiError {
     ApiError::NotFound(default_message(StatusCode::NOT_FOUND).into())
 }
 
-fn cors(settings: &HttpSettings) -> CorsLayer {
+fn cors(settings: &MiddlewareSettings) -> CorsLayer {
     let origins = match &settings.cors_origins {
         None => AllowOrigin::from(AnyOrigin),
         Some(origins) => AllowOrigin::list(origins.iter().cloned()),
@@ -320,9 +331,9 @@ async fn json_errors(request: Request<Body>, next: Next) -> Response {
     }
     let (mut parts, _) = response.into_parts();
     let replacement = if wants_html {
-        crate::web::page::error_page(
+        crate::kit::page::error_page(
             status,
-            crate::web::page::capitalized(default_message(status)),
+            crate::kit::page::capitalized(default_message(status)),
         )
     } else {
         error_response(status, default_message(status).to_owned())

@@ -5,66 +5,24 @@ use axum::extract::State;
 use axum::http::header::VARY;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, can};
-use super::query::{
-    CursorText, Limit, PageRequest, Paging, Param, ParamValue, Query, SearchText, Sort,
-};
-use super::{AppState, Deleted, csv, etag};
-use crate::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, Query, can};
+use super::{AppState, Deleted, etag};
+use crate::kit::csv;
+use crate::kit::lists::MovieListQuery;
+use crate::kit::query::PageRequest;
 use crate::model::{MovieChanges, NewMovie};
-use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
+use crate::storage::movies::{self, Movie};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_movies, create_movie))
         .routes(routes!(get_movie, patch_movie, delete_movie))
-}
-
-/// The query of `GET /movies`. Unknown and repeated parameters are refused.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MovieListQuery {
-    #[param(schema_with = Limit::schema)]
-    limit: Option<Param<Limit>>,
-    #[param(schema_with = CursorText::schema)]
-    cursor: Option<Param<CursorText>>,
-    #[param(schema_with = Sort::<MovieSort>::schema)]
-    sort: Option<Param<Sort<MovieSort>>>,
-    /// A case-insensitive substring of the title.
-    #[param(schema_with = SearchText::schema)]
-    q: Option<Param<SearchText>>,
-    /// The earliest release date listed (inclusive).
-    #[param(schema_with = NaiveDate::schema)]
-    released_after: Option<Param<NaiveDate>>,
-    /// The latest release date listed (inclusive).
-    #[param(schema_with = NaiveDate::schema)]
-    released_before: Option<Param<NaiveDate>>,
-}
-
-impl MovieListQuery {
-    /// The filter in force; a range whose ends cross simply matches nothing.
-    pub fn filter(&self) -> MovieFilter {
-        MovieFilter {
-            title_contains: self.q.as_ref().and_then(|q| q.0.key()),
-            released_after: self.released_after.as_ref().map(|date| date.0),
-            released_before: self.released_before.as_ref().map(|date| date.0),
-        }
-    }
-
-    pub fn paging(&self) -> Paging<'_, MovieSort> {
-        Paging {
-            limit: self.limit.as_ref(),
-            cursor: self.cursor.as_ref(),
-            sort: self.sort.as_ref().map(|sort| sort.0),
-        }
-    }
 }
 
 /// A page of movies.
@@ -125,7 +83,7 @@ async fn list_movies(
 ) -> Result<Response, ApiError> {
     let filter = query.filter();
     if csv::wanted(&headers) {
-        return csv::movies(state.db.clone(), filter, query.paging()).await;
+        return Ok(csv::movies(state.db.clone(), filter, query.paging()).await?);
     }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = movies::list(&state.db, &filter, &request.keyset).await?;

@@ -54,6 +54,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// PostgreSQL cancels any statement that runs longer.
 const PG_STATEMENT_TIMEOUT_MS: &str = "10000";
 
+/// The pool's metrics: connections by state (read when scraped), how long requests waited for
+/// one, and the waits that gave up.
+pub const POOL_CONNECTIONS: &str = "db_pool_connections";
+pub const POOL_ACQUIRE: &str = "db_pool_acquire_seconds";
+pub const POOL_TIMEOUTS: &str = "db_pool_acquire_timeouts_total";
+
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub url: String,
@@ -192,9 +198,9 @@ pub(crate) async fn acquire<DB: sqlx::Database>(
 ) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
     let started = std::time::Instant::now();
     let connection = pool.acquire().await;
-    metrics::histogram!(crate::metrics::POOL_ACQUIRE).record(started.elapsed().as_secs_f64());
+    metrics::histogram!(POOL_ACQUIRE).record(started.elapsed().as_secs_f64());
     if matches!(connection, Err(sqlx::Error::PoolTimedOut)) {
-        metrics::counter!(crate::metrics::POOL_TIMEOUTS).increment(1);
+        metrics::counter!(POOL_TIMEOUTS).increment(1);
     }
     connection
 }

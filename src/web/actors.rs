@@ -8,12 +8,12 @@ use axum::response::Response;
 use super::casting::{self, Detail, Side};
 use super::form::Input;
 use super::list::{self, ListError, ListQuery, Window};
-use super::page::Layout;
 use super::resource::{Listing, Resource};
 use crate::auth::Permission;
-use crate::error::ApiError;
-use crate::http::actors::ActorListQuery;
-use crate::http::csv;
+use crate::kit::Refusal;
+use crate::kit::csv;
+use crate::kit::lists::ActorListQuery;
+use crate::kit::page::Layout;
 use crate::model::{ActorChanges, NewActor};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::history::Editor;
@@ -126,7 +126,7 @@ impl Resource for Actor {
         list::window(filter, sort, query, fetch, ActorSort::value, Self::id).await
     }
 
-    async fn export(db: Database, query: &ListQuery) -> Result<Response, ApiError> {
+    async fn export(db: Database, query: &ListQuery) -> Result<Response, Refusal> {
         let api: ActorListQuery = query.api()?;
         csv::actors(db, api.filter(), api.paging()).await
     }

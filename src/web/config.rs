@@ -7,7 +7,7 @@ use anyhow::bail;
 use clap::Args;
 
 use super::session::{SESSION_IDLE_TIMEOUT, SESSION_LIFETIME};
-use crate::config::normalize_domain;
+use crate::auth::normalize_domain;
 
 /// The web app's client at an external identity provider.
 #[derive(Clone)]

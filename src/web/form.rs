@@ -68,7 +68,7 @@ impl Form {
     /// A positive id in a field.
     pub fn id(&self, name: &str) -> Option<i64> {
         self.get(name)
-            .and_then(|text| crate::http::extract::parse_id(name, text).ok())
+            .and_then(|text| crate::kit::parse_id(name, text).ok())
     }
 }
 
@@ -221,7 +221,7 @@ impl Input {
 #[derive(askama::Template)]
 #[template(path = "form.html")]
 pub struct FormPage {
-    pub layout: super::page::Layout,
+    pub layout: crate::kit::page::Layout,
     pub heading: String,
     pub action: String,
     pub inputs: Vec<Input>,
@@ -256,10 +256,10 @@ impl FormPage {
             Some(_) => spec.action.clone(),
             None => format!("/app/{}", spec.section),
         };
-        super::page::render(
+        crate::kit::page::render(
             status,
             &FormPage {
-                layout: super::page::Layout::for_user(
+                layout: crate::kit::page::Layout::for_user(
                     spec.heading.clone(),
                     &spec.session.user,
                     spec.section,
@@ -297,7 +297,7 @@ impl ConflictRow {
 #[derive(askama::Template)]
 #[template(path = "conflict.html")]
 pub struct ConflictPage {
-    pub layout: super::page::Layout,
+    pub layout: crate::kit::page::Layout,
     pub what: &'static str,
     pub name: String,
     pub rows: Vec<ConflictRow>,
@@ -313,7 +313,7 @@ pub struct ConflictPage {
 #[derive(askama::Template)]
 #[template(path = "confirm_delete.html")]
 pub struct ConfirmDelete {
-    pub layout: super::page::Layout,
+    pub layout: crate::kit::page::Layout,
     pub what: &'static str,
     pub name: String,
     pub consequence: String,

@@ -3,14 +3,14 @@
 
 use serde_json::Value;
 
-use crate::http::history::read_page;
-use crate::http::query::{CursorText, Param, ParamValue};
+use crate::kit::lists::read_page;
+use crate::kit::query::{CursorText, Param, ParamValue};
 use crate::storage::Kind;
 use crate::storage::history::{Action, Change};
 
 use super::Web;
-use super::page::Refused;
 use super::session::SignedIn;
+use crate::kit::page::Refused;
 
 /// Changes shown at once; "Older changes" pages on.
 const SHOWN: &str = "10";
@@ -51,7 +51,7 @@ pub async fn section(
     let cursor = CursorText::parse(cursor).map(Param).map_err(refused)?;
     let page = read_page(&web.db, kind, id, Some(&limit), Some(&cursor))
         .await
-        .map_err(|error| session.refuse(error.status(), error.to_string()))?;
+        .map_err(|refusal| session.refused(refusal))?;
     Ok(History {
         entries: page.history.into_iter().map(entry).collect(),
         older: page.next_cursor,

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::form::Choice;
-use crate::error::ApiError;
-use crate::http::query::{CursorText, PageRequest, Paging, Param, ParamValue, Sort, parse_query};
+use crate::kit::Refusal;
+use crate::kit::query::{CursorText, PageRequest, Paging, Param, ParamValue, Sort, parse_query};
 use crate::storage::{Keyset, Page, SortKey, StorageError, Value};
 
 /// Parameters the web app adds to the API's.
@@ -59,7 +59,7 @@ impl ListQuery {
     }
 
     /// The API's query type, read from the API's part by the API's rules.
-    pub fn api<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub fn api<T: DeserializeOwned>(&self) -> Result<T, Refusal> {
         parse_query(&self.encode(None))
     }
 
@@ -94,9 +94,12 @@ pub enum ListError {
     Storage(StorageError),
 }
 
-impl From<ApiError> for ListError {
-    fn from(error: ApiError) -> Self {
-        Self::Query(error.to_string())
+impl From<Refusal> for ListError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::BadRequest(message) => Self::Query(message),
+            Refusal::Storage(error) => Self::Storage(error),
+        }
     }
 }
 
@@ -133,11 +136,11 @@ where
         key: sort.key,
         descending: !sort.descending,
     };
-    let request = |sort: Sort<K>, cursor: Option<&str>| -> Result<PageRequest<K>, ApiError> {
+    let request = |sort: Sort<K>, cursor: Option<&str>| -> Result<PageRequest<K>, Refusal> {
         let cursor = cursor
             .map(CursorText::parse)
             .transpose()
-            .map_err(ApiError::BadRequest)?
+            .map_err(Refusal::BadRequest)?
             .map(Param);
         PageRequest::new(
             Paging {
@@ -202,7 +205,7 @@ pub fn shown<T>(
                 next: None,
                 previous: None,
             },
-            Some(super::page::capitalized(&message)),
+            Some(crate::kit::page::capitalized(&message)),
         )),
         Err(ListError::Storage(error)) => Err(error),
     }

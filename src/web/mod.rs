@@ -4,14 +4,11 @@
 //! tokens in a [`session`] and answers each page with the same permission checks, model bodies
 //! and storage calls as the API.
 
-pub mod assets;
 mod config;
-pub mod csrf;
 mod form;
 mod history;
 mod list;
 mod oidc;
-pub mod page;
 mod secret;
 mod session;
 mod sign_in;
@@ -36,7 +33,9 @@ pub use config::{ClientCredentials, WebArgs, WebSettings};
 pub use session::count_active as count_active_sessions;
 
 use crate::auth::Authenticator;
-use crate::auth::provider::LOCAL_CLIENT_ID;
+use crate::auth::LOCAL_CLIENT_ID;
+use crate::auth::discovery::ProviderMetadata;
+use crate::kit::{assets, page};
 use crate::storage::Database;
 use crate::storage::actors::Actor;
 use crate::storage::movies::Movie;
@@ -73,8 +72,15 @@ pub struct WebConfig<'a> {
     pub base_url: String,
     pub audience: String,
     pub settings: &'a WebSettings,
-    /// The server's own OpenID provider's routes, in local mode: sign-in reaches it in process.
-    pub local_provider: Option<Router>,
+    /// The server's own OpenID provider, in local mode: sign-in reaches it in process.
+    pub local_provider: Option<LocalProvider>,
+}
+
+/// The server's own OpenID provider, as the web app reaches it in process: its metadata, and
+/// its routes, whose token endpoint redeems the codes.
+pub struct LocalProvider {
+    pub metadata: ProviderMetadata,
+    pub router: Router,
 }
 
 impl Web {
@@ -106,10 +112,9 @@ impl Web {
                     post_logout_redirect_uri: format!("{base_url}{SIGNED_OUT_PATH}"),
                     end_session_fallback: settings.end_session_fallback.clone(),
                     provider: match local_provider {
-                        Some(router) => Provider::InProcess {
-                            metadata: crate::auth::provider::metadata(&issuer),
-                            router,
-                        },
+                        Some(LocalProvider { metadata, router }) => {
+                            Provider::InProcess { metadata, router }
+                        }
                         None => Provider::Discovered,
                     },
                 })

@@ -8,12 +8,12 @@ use axum::response::Response;
 use super::casting::{self, Detail, Side};
 use super::form::Input;
 use super::list::{self, ListError, ListQuery, Window};
-use super::page::Layout;
 use super::resource::{Listing, Resource};
 use crate::auth::Permission;
-use crate::error::ApiError;
-use crate::http::csv;
-use crate::http::movies::MovieListQuery;
+use crate::kit::Refusal;
+use crate::kit::csv;
+use crate::kit::lists::MovieListQuery;
+use crate::kit::page::Layout;
 use crate::model::{MovieChanges, NewMovie};
 use crate::storage::actors::Actor;
 use crate::storage::history::Editor;
@@ -125,7 +125,7 @@ impl Resource for Movie {
         list::window(filter, sort, query, fetch, MovieSort::value, Self::id).await
     }
 
-    async fn export(db: Database, query: &ListQuery) -> Result<Response, ApiError> {
+    async fn export(db: Database, query: &ListQuery) -> Result<Response, Refusal> {
         let api: MovieListQuery = query.api()?;
         csv::movies(db, api.filter(), api.paging()).await
     }

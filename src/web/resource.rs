@@ -21,11 +21,11 @@ use super::form::{
     Choice, ConfirmDelete, ConflictPage, ConflictRow, FieldErrors, Form, FormPage, FormSpec, Input,
 };
 use super::list::{self, ListError, ListQuery, Window};
-use super::page::{self, Layout, PageResult, Refused, redirect};
 use super::session::SignedIn;
 use crate::auth::Permission;
-use crate::error::ApiError;
-use crate::http::extract::parse_id;
+use crate::kit::Refusal;
+use crate::kit::page::{self, Layout, PageResult, Refused, redirect};
+use crate::kit::parse_id;
 use crate::model::RequestBody;
 use crate::storage::history::Editor;
 use crate::storage::{Database, Kind, StorageError, StorageResult};
@@ -88,7 +88,7 @@ pub trait Resource: Sized + Send + Sync + 'static {
     fn export(
         db: Database,
         query: &ListQuery,
-    ) -> impl Future<Output = Result<Response, ApiError>> + Send;
+    ) -> impl Future<Output = Result<Response, Refusal>> + Send;
 
     /// `/app/actors`.
     fn list_path() -> String {
@@ -204,7 +204,7 @@ async fn export<R: Resource>(
     let query = ListQuery::parse(raw.as_deref());
     R::export(web.db.clone(), &query)
         .await
-        .map_err(|error| session.refuse(error.status(), page::capitalized(&error.to_string())))
+        .map_err(|refusal| session.refused(refusal))
 }
 
 /// The form's inputs, holding what `form` sent.

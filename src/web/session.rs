@@ -17,12 +17,13 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::csrf::{self, TOKEN_FIELD, TOKEN_HEADER};
 use super::form::Form;
-use super::page::{self, Refused, User};
 use super::secret::{SessionId, digest_of, random_token};
 use super::{APP_PREFIX, Web};
 use crate::auth::{AuthError, Permission, Principal, Role};
+use crate::kit::Refusal;
+use crate::kit::csrf::{self, TOKEN_FIELD, TOKEN_HEADER};
+use crate::kit::page::{self, Refused, User};
 use crate::storage::history::{ClientRequestId, Editor};
 use crate::storage::{Database, StorageError, on_pool};
 
@@ -108,6 +109,16 @@ impl SignedIn {
     /// The page for a storage error, for `?`.
     pub fn failed(&self, error: StorageError) -> Refused {
         page::storage_error_page_for(Some(&self.user), error).into()
+    }
+
+    /// The page for a request that cannot be answered as asked, for `?`.
+    pub fn refused(&self, refusal: Refusal) -> Refused {
+        match refusal {
+            Refusal::BadRequest(message) => {
+                self.refuse(StatusCode::BAD_REQUEST, page::capitalized(&message))
+            }
+            Refusal::Storage(error) => self.failed(error),
+        }
     }
 
     /// An error page with this person's navigation, for `?`.

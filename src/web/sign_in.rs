@@ -14,12 +14,12 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::csrf::{self, TOKEN_FIELD};
 use super::form::Form;
-use super::page::{self, Layout};
 use super::session::{self, NewSession, SignedIn, cookie_id, is_app_path, unix_now};
 use super::{APP_PREFIX, CALLBACK_PATH, SIGNED_OUT_PATH, Web};
 use crate::auth::AuthError;
+use crate::kit::csrf::{self, TOKEN_FIELD};
+use crate::kit::page::{self, Layout};
 
 pub fn routes() -> Router<Arc<Web>> {
     Router::new()

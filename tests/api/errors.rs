@@ -391,7 +391,7 @@ async fn a_panic_is_500_internal_error_and_its_message_shows_nothing_of_it() {
     let router = axum::Router::new()
         .route("/str", axum::routing::get(panics_with_a_str))
         .route("/string", axum::routing::post(panics_with_a_string));
-    let app = movie_manager::http::with_middleware(router, &settings);
+    let app = movie_manager::http::with_middleware(router, &settings.middleware());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

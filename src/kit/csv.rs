@@ -17,9 +17,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 
+use super::Refusal;
 use super::negotiate;
 use super::query::{Paging, Sort};
-use crate::error::ApiError;
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
 use crate::storage::{Database, Keyset, Page, SortKey, StorageResult};
@@ -151,14 +151,14 @@ fn text(out: &mut String, value: &str) {
 }
 
 /// The sort of a CSV export; `limit` and `cursor` are refused, since it is every row.
-fn sort_of<K: SortKey>(paging: Paging<'_, K>) -> Result<Sort<K>, ApiError> {
+fn sort_of<K: SortKey>(paging: Paging<'_, K>) -> Result<Sort<K>, Refusal> {
     if paging.limit.is_some() {
-        return Err(ApiError::BadRequest(
+        return Err(Refusal::BadRequest(
             "limit: a CSV export holds every row; leave limit out".into(),
         ));
     }
     if paging.cursor.is_some() {
-        return Err(ApiError::BadRequest(
+        return Err(Refusal::BadRequest(
             "cursor: a CSV export holds every row; leave cursor out".into(),
         ));
     }
@@ -170,7 +170,7 @@ pub async fn actors(
     db: Database,
     filter: ActorFilter,
     paging: Paging<'_, ActorSort>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     export::<Actor>(db, filter, sort_of(paging)?).await
 }
 
@@ -179,7 +179,7 @@ pub async fn movies(
     db: Database,
     filter: MovieFilter,
     paging: Paging<'_, MovieSort>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     export::<Movie>(db, filter, sort_of(paging)?).await
 }
 
@@ -189,7 +189,7 @@ async fn export<T: Export>(
     db: Database,
     filter: T::Filter,
     sort: Sort<T::Sort>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let keyset = Keyset {
         sort: sort.key,
         descending: sort.descending,

@@ -5,8 +5,6 @@
 use std::marker::PhantomData;
 
 use aws_lc_rs::digest;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
@@ -14,7 +12,7 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
-use crate::error::ApiError;
+use super::Refusal;
 use crate::model::{AGE_MAX, Age, Field};
 use crate::storage::{KeyType, Keyset, SortKey, Value};
 
@@ -25,25 +23,14 @@ pub const FILTER_TEXT_MAX: usize = 200;
 /// Longest accepted cursor; real ones are far shorter.
 const CURSOR_MAX: usize = 1024;
 
-/// The query string read into `T`: unknown and repeated parameters are refused, and every
-/// problem is a 400 that names the parameter.
-pub struct Query<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
-    }
-}
-
-/// A query string read into `T` as [`Query`] reads it (the web app reads its lists this way).
-pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+/// A query string read into `T`: unknown and repeated parameters are refused, and every
+/// problem names the parameter (the API and the web app read their lists this way).
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, Refusal> {
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
-        ApiError::BadRequest(if path == "." {
+        Refusal::BadRequest(if path == "." {
             message
         } else {
             format!("{path}: {message}")
@@ -291,7 +278,7 @@ pub struct PageRequest<K> {
 impl<K: SortKey> PageRequest<K> {
     /// Reads the paging parameters; the cursor, if any, must have been made for this sort and
     /// for a filter with this canonical form.
-    pub fn new(paging: Paging<'_, K>, filter: &impl Serialize) -> Result<Self, ApiError> {
+    pub fn new(paging: Paging<'_, K>, filter: &impl Serialize) -> Result<Self, Refusal> {
         let sort = paging.sort.unwrap_or_else(Sort::by_id);
         let fingerprint = fingerprint(filter);
         let after = match paging.cursor.and_then(|cursor| cursor.0.0.as_deref()) {
@@ -336,8 +323,8 @@ fn fingerprint(filter: &impl Serialize) -> String {
     URL_SAFE_NO_PAD.encode(&digest.as_ref()[..12])
 }
 
-fn bad(name: &str, message: &str) -> ApiError {
-    ApiError::BadRequest(format!("{name}: {message}"))
+fn bad(name: &str, message: &str) -> Refusal {
+    Refusal::BadRequest(format!("{name}: {message}"))
 }
 
 /// What a cursor holds: base64url of this JSON. It is opaque to clients but not secret; it is
@@ -377,7 +364,7 @@ impl Cursor {
         sort: &str,
         fingerprint: &str,
         key_type: KeyType,
-    ) -> Result<(Value, i64), ApiError> {
+    ) -> Result<(Value, i64), Refusal> {
         let malformed = || bad("cursor", "is not a cursor this list issued");
         if raw.len() > CURSOR_MAX {
             return Err(malformed());
@@ -408,7 +395,7 @@ mod tests {
     use super::*;
     use crate::storage::actors::ActorSort;
 
-    fn page(query: &str, filter: &str) -> Result<PageRequest<ActorSort>, ApiError> {
+    fn page(query: &str, filter: &str) -> Result<PageRequest<ActorSort>, Refusal> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Q {
@@ -417,7 +404,7 @@ mod tests {
             sort: Option<Param<Sort<ActorSort>>>,
         }
         let q: Q =
-            serde_urlencoded::from_str(query).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            serde_urlencoded::from_str(query).map_err(|e| Refusal::BadRequest(e.to_string()))?;
         PageRequest::new(
             Paging {
                 limit: q.limit.as_ref(),

@@ -1,13 +1,14 @@
 //! The API's one error type: every failure, whatever produced it, becomes the error JSON
 //! `{"success": false, "error": status, "code": ..., "message": ...}` (docs/API.md, Errors).
 //! What went wrong inside is never shown; it travels with the response to the one layer that
-//! logs errors ([`crate::http`]'s `json_errors`).
+//! logs errors ([`super`]'s `json_errors`).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::kit::{InternalDetail, Refusal};
 use crate::model::Invalid;
 use crate::storage::StorageError;
 
@@ -56,10 +57,6 @@ pub struct ErrorBody {
     /// What went wrong, for a person.
     pub message: String,
 }
-
-/// What a 5xx response hides: the layer that logs errors reads it from the response's extensions.
-#[derive(Debug, Clone)]
-pub struct InternalDetail(pub String);
 
 impl ApiError {
     /// A fault of the server, with what to log about it.
@@ -184,6 +181,15 @@ impl IntoResponse for ApiError {
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
         Self::Validation(invalid.to_string())
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::BadRequest(message) => Self::BadRequest(message),
+            Refusal::Storage(error) => error.into(),
+        }
     }
 }
 

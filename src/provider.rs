@@ -1,7 +1,7 @@
 //! The local identity provider as a minimal OpenID provider (docs/API.md, "The web app" and
 //! "Authentication"): discovery, an authorization page where one picks a role, a token endpoint
 //! for the authorization code grant with PKCE `S256` only, the JWKS (published by
-//! [`crate::http`]) and an end-session endpoint. Its issuer is the server's base URL; its one
+//! the API) and an end-session endpoint. Its issuer is the server's base URL; its one
 //! client is the web app, a confidential client whose secret is derived from the signing key.
 //!
 //! Authorization codes live in the database, as the SHA-256 of the code, so that any instance
@@ -26,14 +26,11 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::discovery::ProviderMetadata;
-use super::token::unix_now;
-use super::{Authenticator, Role};
+use crate::auth::discovery::ProviderMetadata;
+use crate::auth::{Authenticator, LOCAL_CLIENT_ID, Role, unix_now};
+use crate::kit::page::{self, Layout};
 use crate::storage::{Database, on_pool};
-use crate::web::page::{self, Layout};
 
-/// The client id of the web app at the local provider.
-pub const LOCAL_CLIENT_ID: &str = "movie-manager";
 /// How long an authorization code can be redeemed.
 pub const CODE_TTL: Duration = Duration::from_secs(60);
 /// How long the access and ID tokens of a sign-in are valid.
@@ -45,12 +42,22 @@ pub const END_SESSION_PATH: &str = "/oidc/logout";
 const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 const JWKS_PATH: &str = "/.well-known/jwks.json";
 
+/// The provider's one client, the web app: the paths (on the issuer's origin) it registered.
+#[derive(Debug, Clone, Copy)]
+pub struct WebClient {
+    /// Where the browser comes back with a code.
+    pub redirect_path: &'static str,
+    /// Where the browser comes back after signing out.
+    pub post_logout_redirect_path: &'static str,
+}
+
 #[derive(Clone)]
 struct Provider {
     auth: Authenticator,
     db: Database,
     /// The API audience access tokens are for.
     audience: String,
+    client: WebClient,
 }
 
 impl Provider {
@@ -59,39 +66,33 @@ impl Provider {
     }
 
     fn redirect_uri(&self) -> String {
-        format!("{}{}", self.issuer(), crate::web::CALLBACK_PATH)
+        format!("{}{}", self.issuer(), self.client.redirect_path)
     }
 
     fn post_logout_redirect_uri(&self) -> String {
-        format!("{}{}", self.issuer(), crate::web::SIGNED_OUT_PATH)
+        format!("{}{}", self.issuer(), self.client.post_logout_redirect_path)
     }
 
     fn client_secret(&self) -> &str {
         self.auth
-            .inner
-            .local
-            .as_ref()
+            .local_identity()
             .map_or("", |local| local.client_secret())
     }
 }
 
-impl Authenticator {
-    /// The web app's client secret at the local provider; `None` with an external provider.
-    pub fn local_client_secret(&self) -> Option<String> {
-        self.inner
-            .local
-            .as_ref()
-            .map(|local| local.client_secret().to_owned())
-    }
-}
-
 /// The provider's routes, in local mode only.
-pub fn router(auth: &Authenticator, db: Database, audience: String) -> Option<Router> {
-    auth.inner.local.as_ref()?;
+pub fn router(
+    auth: &Authenticator,
+    db: Database,
+    audience: String,
+    client: WebClient,
+) -> Option<Router> {
+    auth.local_identity()?;
     let provider = Provider {
         auth: auth.clone(),
         db,
         audience,
+        client,
     };
     Some(
         Router::new()
@@ -350,7 +351,7 @@ fn describe(role: Role) -> String {
 
 /// `POST /oidc/authorize`: the role picked; issues a code and sends the browser back.
 async fn authorize(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
-    if !crate::web::csrf::same_origin(&headers, provider.issuer()) {
+    if !crate::kit::csrf::same_origin(&headers, provider.issuer()) {
         return page::error_page(
             StatusCode::FORBIDDEN,
             "The sign-in form was sent from another site.",
@@ -599,9 +600,7 @@ fn issue_tokens(
 ) -> anyhow::Result<serde_json::Value> {
     let local = provider
         .auth
-        .inner
-        .local
-        .as_ref()
+        .local_identity()
         .ok_or_else(|| anyhow::anyhow!("not the local provider"))?;
     let issuer = provider.issuer();
     let access_token = local.issue(issuer, &provider.audience, role, TOKEN_TTL)?;

@@ -1,5 +1,5 @@
 //! What every HTML page shares: the layout's data, rendering a template into a response with
-//! the security headers, and the error pages (also the ones [`crate::http`] gives browsers).
+//! the security headers, and the error pages (also the ones the API gives browsers).
 
 use askama::Template;
 use axum::http::header::{
@@ -9,8 +9,8 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::InternalDetail;
 use super::assets::{ASSETS, Assets};
-use crate::error::InternalDetail;
 use crate::storage::StorageError;
 
 /// The Content-Security-Policy of every page, before its `form-action` list: nothing but this
