@@ -8,7 +8,8 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Authorized, IfMatch, OptionalBody, PathIds, can};
+use super::etag::IfMatch;
+use super::extract::{Authorized, OptionalBody, PathIds, can};
 use super::movies::{MovieResponse, movie_response};
 use crate::model::Casting;
 use crate::storage::castings;

@@ -1,11 +1,11 @@
-//! Request extractors whose every rejection is an [`ApiError`]: the JSON body, ids in the path,
-//! the `If-Match` and `If-None-Match` preconditions, and the authorized caller.
+//! Request extractors whose every rejection is an [`ApiError`]: the JSON body, the query, ids in
+//! the path, and the authorized caller (the preconditions are [`super::etag`]'s).
 
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -229,81 +229,6 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathIds<N> {
         <[i64; N]>::try_from(ids)
             .map(Self)
             .map_err(|_| ApiError::internal("the route and its handler disagree on path ids"))
-    }
-}
-
-/// The versions an `If-Match` header accepts: `None` when there is no header or it is `*` (any
-/// existing version). Weak tags never match (RFC 9110 uses the strong comparison for If-Match).
-pub struct IfMatch(pub Option<Vec<i64>>);
-
-impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let mut versions = Vec::new();
-        let mut present = false;
-        for value in parts.headers.get_all(IF_MATCH) {
-            present = true;
-            let value = value
-                .to_str()
-                .map_err(|_| ApiError::BadRequest("If-Match: malformed header".into()))?;
-            for tag in value
-                .split(',')
-                .map(str::trim)
-                .filter(|tag| !tag.is_empty())
-            {
-                if tag == "*" {
-                    return Ok(Self(None));
-                }
-                if let Some(version) = super::etag::parse(tag) {
-                    versions.push(version);
-                }
-            }
-        }
-        Ok(Self(present.then_some(versions)))
-    }
-}
-
-impl IfMatch {
-    pub fn versions(&self) -> Option<&[i64]> {
-        self.0.as_deref()
-    }
-}
-
-/// The versions an `If-None-Match` header names (RFC 9110, 13.1.2: weak comparison, so `W/"v3"`
-/// names version 3), or any version for `*`. A GET of one resource answers 304 when it names the
-/// current one.
-#[derive(Default)]
-pub struct IfNoneMatch {
-    any: bool,
-    versions: Vec<i64>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let mut condition = Self::default();
-        for value in parts.headers.get_all(IF_NONE_MATCH) {
-            let value = value
-                .to_str()
-                .map_err(|_| ApiError::BadRequest("If-None-Match: malformed header".into()))?;
-            for tag in value.split(',').map(str::trim) {
-                if tag == "*" {
-                    condition.any = true;
-                } else if let Some(version) = super::etag::parse(tag.trim_start_matches("W/")) {
-                    condition.versions.push(version);
-                }
-            }
-        }
-        Ok(condition)
-    }
-}
-
-impl IfNoneMatch {
-    /// Whether a resource at `version` is one the client already has.
-    pub fn matches(&self, version: i64) -> bool {
-        self.any || self.versions.contains(&version)
     }
 }
 

@@ -11,7 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Authorized, Body, IfMatch, IfNoneMatch, PathIds, Query, can};
+use super::etag::{IfMatch, IfNoneMatch};
+use super::extract::{Authorized, Body, PathIds, Query, can};
 use super::{AppState, Deleted, etag};
 use crate::kit::csv;
 use crate::kit::lists::MovieListQuery;

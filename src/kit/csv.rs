@@ -3,11 +3,13 @@
 //! there are (docs/API.md, "Lists"). A header row names the fields, `id` first; an actor's
 //! movies and a movie's cast are one text column. The web app's "Export CSV" serves the same.
 //!
-//! RFC 4180 quoting. A text cell that a spreadsheet would take for a formula (starting with `=`,
-//! `+`, `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP advises, so that opening
-//! an export never runs what someone typed into a name.
+//! RFC 4180 quoting, by the `csv` crate. A text cell that a spreadsheet would take for a formula
+//! (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP
+//! advises, so that opening an export never runs what someone typed into a name; so does a cell
+//! that starts with `'` itself, so that an import, which removes one leading `'`, gives back
+//! the text as it was (docs/API.md, "CSV and formulas").
 
-use std::fmt::Write;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -43,7 +45,8 @@ trait Export: Sized + Send + 'static {
         filter: &Self::Filter,
         keyset: &Keyset<Self::Sort>,
     ) -> impl Future<Output = StorageResult<Page<Self>>> + Send;
-    fn write(&self, out: &mut String);
+    /// The row's cells, in the header's order.
+    fn cells(&self) -> Vec<Cow<'_, str>>;
 }
 
 impl Export for Actor {
@@ -60,30 +63,26 @@ impl Export for Actor {
         actors::list(db, filter, keyset)
     }
 
-    fn write(&self, out: &mut String) {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         let movies: Vec<String> = self
             .movies
             .iter()
-            .map(|role| {
-                let mut text = format!("{} ({})", role.title, role.release_date);
-                if let Some(character) = &role.character {
-                    let _ = write!(text, " as {character}");
+            .map(|role| match &role.character {
+                Some(character) => {
+                    format!("{} ({}) as {character}", role.title, role.release_date)
                 }
-                text
+                None => format!("{} ({})", role.title, role.release_date),
             })
             .collect();
-        let _ = write!(out, "{},", self.id);
-        text(out, &self.name);
-        let _ = write!(out, ",{},", self.age);
-        text(out, &self.gender);
-        let _ = write!(
-            out,
-            ",{},{},",
-            timestamp(&self.created_at),
-            timestamp(&self.updated_at)
-        );
-        text(out, &movies.join("; "));
-        out.push_str("\r\n");
+        vec![
+            self.id.to_string().into(),
+            text(&self.name),
+            self.age.to_string().into(),
+            text(&self.gender),
+            timestamp(&self.created_at).into(),
+            timestamp(&self.updated_at).into(),
+            text(&movies.join("; ")).into_owned().into(),
+        ]
     }
 }
 
@@ -101,7 +100,7 @@ impl Export for Movie {
         movies::list(db, filter, keyset)
     }
 
-    fn write(&self, out: &mut String) {
+    fn cells(&self) -> Vec<Cow<'_, str>> {
         let cast: Vec<String> = self
             .cast
             .iter()
@@ -110,17 +109,14 @@ impl Export for Movie {
                 None => member.name.clone(),
             })
             .collect();
-        let _ = write!(out, "{},", self.id);
-        text(out, &self.title);
-        let _ = write!(
-            out,
-            ",{},{},{},",
-            self.release_date,
-            timestamp(&self.created_at),
-            timestamp(&self.updated_at)
-        );
-        text(out, &cast.join("; "));
-        out.push_str("\r\n");
+        vec![
+            self.id.to_string().into(),
+            text(&self.title),
+            self.release_date.to_string().into(),
+            timestamp(&self.created_at).into(),
+            timestamp(&self.updated_at).into(),
+            text(&cast.join("; ")).into_owned().into(),
+        ]
     }
 }
 
@@ -128,26 +124,27 @@ fn timestamp(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// One text cell: defused if a spreadsheet would read it as a formula, quoted if it holds a
-/// comma, a quote or a line break.
-fn text(out: &mut String, value: &str) {
-    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = formula || value.contains([',', '"', '\n', '\r']);
-    if quote {
-        out.push('"');
+/// One text cell, defused if a spreadsheet would read it as a formula (or it starts with the
+/// `'` that defuses).
+fn text(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
     }
-    if formula {
-        out.push('\'');
+}
+
+/// Rows as CSV: RFC 4180 quoting where a cell needs it, CRLF line ends.
+fn write_rows<T: Export>(rows: &[T]) -> Bytes {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(rows.len() * 128));
+    for row in rows {
+        // Writing into memory cannot fail.
+        let _ = writer.write_record(row.cells().iter().map(|cell| cell.as_bytes()));
     }
-    for c in value.chars() {
-        if c == '"' {
-            out.push('"');
-        }
-        out.push(c);
-    }
-    if quote {
-        out.push('"');
-    }
+    Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
 /// The sort of a CSV export; `limit` and `cursor` are refused, since it is every row.
@@ -197,8 +194,10 @@ async fn export<T: Export>(
         limit: BATCH,
     };
     let first = T::fetch(&db, &filter, &keyset).await?;
-    let mut head = String::from(T::HEADER);
-    first.items.iter().for_each(|row| row.write(&mut head));
+    let head = [
+        Bytes::from_static(T::HEADER.as_bytes()),
+        write_rows(&first.items),
+    ];
     let filter = Arc::new(filter);
     let rest = first.next.map(|after| Keyset {
         after: Some(after),
@@ -211,13 +210,12 @@ async fn export<T: Export>(
             let keyset = next?;
             match T::fetch(&db, &filter, &keyset).await {
                 Ok(page) => {
-                    let mut chunk = String::new();
-                    page.items.iter().for_each(|row| row.write(&mut chunk));
+                    let chunk = write_rows(&page.items);
                     let next = page.next.map(|after| Keyset {
                         after: Some(after),
                         ..keyset
                     });
-                    Some((Ok(Bytes::from(chunk)), next))
+                    Some((Ok(chunk), next))
                 }
                 Err(error) => {
                     // The status is sent already: cutting the body off is how the client learns.
@@ -227,8 +225,7 @@ async fn export<T: Export>(
             }
         }
     });
-    let head =
-        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
+    let head = futures_util::stream::iter(head.map(Ok::<_, std::io::Error>));
     // Fused: compression polls a body again after its end, which an unfold must not see.
     let body = Body::from_stream(head.chain(tail).fuse());
     let disposition = format!("attachment; filename=\"{}\"", T::FILE);
@@ -254,24 +251,33 @@ async fn export<T: Export>(
 mod tests {
     use super::*;
 
-    fn cell(value: &str) -> String {
-        let mut out = String::new();
-        text(&mut out, value);
-        out
+    fn line(cells: &[&str]) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        writer
+            .write_record(cells.iter().map(|cell| text(cell).into_owned()))
+            .unwrap();
+        String::from_utf8(writer.into_inner().unwrap()).unwrap()
     }
 
     #[test]
     fn text_cells_are_quoted_when_they_must_be() {
-        assert_eq!(cell("Zoë Saldaña"), "Zoë Saldaña");
-        assert_eq!(cell("Smith, John"), "\"Smith, John\"");
-        assert_eq!(cell("The \"Best\""), "\"The \"\"Best\"\"\"");
-        assert_eq!(cell(""), "");
+        assert_eq!(line(&["Zoë Saldaña"]), "Zoë Saldaña\r\n");
+        assert_eq!(line(&["Smith, John"]), "\"Smith, John\"\r\n");
+        assert_eq!(line(&["The \"Best\""]), "\"The \"\"Best\"\"\"\r\n");
+        assert_eq!(line(&["two\nlines"]), "\"two\nlines\"\r\n");
     }
 
     #[test]
     fn a_cell_a_spreadsheet_would_run_is_defused() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("-30-"), "\"'-30-\"");
-        assert_eq!(cell("@home"), "\"'@home\"");
+        assert_eq!(text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text("-30-"), "'-30-");
+        assert_eq!(text("@home"), "'@home");
+        assert_eq!(text("+1"), "'+1");
+        assert_eq!(text("\tx"), "'\tx");
+        assert_eq!(text("'quoted"), "''quoted");
+        assert_eq!(text("plain"), "plain");
     }
 }

@@ -103,7 +103,7 @@ pub struct SearchText(Option<String>);
 impl SearchText {
     /// The case-folded text to match, if any.
     pub fn key(&self) -> Option<String> {
-        self.0.as_deref().map(crate::storage::actors::search_key)
+        self.0.as_deref().map(crate::storage::search_key)
     }
 }
 

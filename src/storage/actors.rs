@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
-    StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
+    StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool, search_key,
 };
 use crate::model::{ActorChanges, Age, Field, Gender, Name, NewActor, ReleaseDate, Title};
 
@@ -97,11 +97,6 @@ impl ActorSort {
             Self::Age => Value::Int(actor.age.into()),
         }
     }
-}
-
-/// The text that case-insensitive filters compare against, folded the same way for both databases.
-pub fn search_key(text: &str) -> String {
-    text.to_lowercase()
 }
 
 /// The columns of a whole actor, with its movies, from the row of `actors` named `table`.
@@ -431,7 +426,7 @@ pub async fn delete(
                     kind: Kind::Movie,
                     id: movie_id,
                     action: Action::Uncast,
-                    changes: super::castings::removed(movie_id, id, character),
+                    changes: super::history::uncasting(movie_id, id, character),
                 }));
                 record_changes!(&mut *tx, &entries, editor);
                 tx.commit().await?;

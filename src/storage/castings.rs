@@ -3,7 +3,7 @@
 
 use sqlx::Connection;
 
-use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
+use super::history::{Action, Editor, Entry, FieldChanges, record_changes, uncasting};
 use super::movies::{self, Movie};
 use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, missed, on_pool};
 use crate::model::Character;
@@ -40,14 +40,6 @@ pub async fn uncast(
     editor: &Editor,
 ) -> StorageResult<Movie> {
     write(db, movie_id, actor_id, Change::Remove, if_match, editor).await
-}
-
-/// The history's entry for a casting that went away (an uncast, or a cascade of a delete).
-pub(super) fn removed(movie_id: i64, actor_id: i64, character: Option<String>) -> FieldChanges {
-    FieldChanges::new()
-        .key("movie_id", movie_id, None::<i64>)
-        .key("actor_id", actor_id, None::<i64>)
-        .field("character", character, None::<String>)
 }
 
 /// One transaction: bump the movie's version (which locks it, and proves it exists at the version
@@ -136,7 +128,7 @@ async fn write(
                     .bind(actor_id)
                     .execute(&mut *tx)
                     .await?;
-                Some((Action::Uncast, removed(movie_id, actor_id, existing)))
+                Some((Action::Uncast, uncasting(movie_id, actor_id, existing)))
             }
         };
         match recorded {

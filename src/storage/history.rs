@@ -214,6 +214,14 @@ fn push_row(
     .push(")");
 }
 
+/// The history's entry for a casting that went away (an uncast, or a cascade of a delete).
+pub(super) fn uncasting(movie_id: i64, actor_id: i64, character: Option<String>) -> FieldChanges {
+    FieldChanges::new()
+        .key("movie_id", movie_id, None::<i64>)
+        .key("actor_id", actor_id, None::<i64>)
+        .field("character", character, None::<String>)
+}
+
 /// One PostgreSQL statement that runs `insert` (an `INSERT` of one row, without `RETURNING`),
 /// records it as created, and answers `columns` of the new row (written against the alias
 /// `created`): one round trip where a transaction takes four, as atomic, since a statement is.

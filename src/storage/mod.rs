@@ -54,6 +54,11 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// PostgreSQL cancels any statement that runs longer.
 const PG_STATEMENT_TIMEOUT_MS: &str = "10000";
 
+/// The text that case-insensitive filters compare against, folded the same way for both databases.
+pub fn search_key(text: &str) -> String {
+    text.to_lowercase()
+}
+
 /// The pool's metrics: connections by state (read when scraped), how long requests waited for
 /// one, and the waits that gave up.
 pub const POOL_CONNECTIONS: &str = "db_pool_connections";

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
-use super::actors::search_key;
 use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
+use super::search_key;
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
     StorageResult, Value, bind_args, gather, like_contains, on_pool,
@@ -364,7 +364,7 @@ pub async fn delete(
             kind: Kind::Actor,
             id: actor_id,
             action: Action::Uncast,
-            changes: super::castings::removed(id, actor_id, character),
+            changes: super::history::uncasting(id, actor_id, character),
         }));
         record_changes!(&mut *tx, &entries, editor);
         tx.commit().await?;

@@ -22,7 +22,7 @@ use crate::auth::Permission;
 use crate::kit::page::{self, Layout, PageResult, redirect};
 use crate::kit::parse_id;
 use crate::model::{Invalid, Problem};
-use crate::storage::actors::search_key;
+use crate::storage::search_key;
 use crate::storage::{Database, Keyset, StorageResult, castings};
 
 /// A casting changes the movie, on either side, as the API's `PUT /movies/{id}/actors/{id}`.

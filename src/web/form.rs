@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::session::SignedIn;
+use crate::kit::page::User;
 use crate::model::{Invalid, RequestBody};
 
 /// The fields of a form, as sent (`application/x-www-form-urlencoded`).
@@ -234,7 +234,8 @@ pub struct FormPage {
 
 /// What a form page is for.
 pub struct FormSpec<'a> {
-    pub session: &'a SignedIn,
+    /// Who the form is for.
+    pub user: &'a User,
     /// `"actors"` or `"movies"`.
     pub section: &'static str,
     pub heading: String,
@@ -261,7 +262,7 @@ impl FormPage {
             &FormPage {
                 layout: crate::kit::page::Layout::for_user(
                     spec.heading.clone(),
-                    &spec.session.user,
+                    spec.user,
                     spec.section,
                 ),
                 heading: spec.heading,

@@ -39,6 +39,7 @@ use crate::kit::{assets, page};
 use crate::storage::Database;
 use crate::storage::actors::Actor;
 use crate::storage::movies::Movie;
+use casting::Side;
 use oidc::{ClientConfig, OidcClient, Provider};
 
 /// Where the web app lives.
@@ -159,8 +160,8 @@ pub fn router(web: Web) -> Router {
         .route("/app", get(home))
         .route("/app/", get(home))
         .merge(sign_in::routes())
-        .merge(resource::routes::<Actor>())
-        .merge(resource::routes::<Movie>())
+        .merge(pages::<Actor>())
+        .merge(pages::<Movie>())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&web),
             secure_pages,
@@ -168,6 +169,17 @@ pub fn router(web: Web) -> Router {
         .with_state(web)
         .route("/assets/{file}", get(assets::asset))
         .route("/favicon.ico", get(assets::favicon))
+}
+
+/// A resource's pages: its list, forms and deletion, and its own page with its castings, which
+/// a form sent to it saves.
+fn pages<R: Side>() -> Router<Arc<Web>> {
+    resource::routes::<R>()
+        .route(
+            &R::path_template(),
+            get(casting::show::<R>).post(resource::update::<R>),
+        )
+        .merge(casting::routes::<R>())
 }
 
 /// `/app/`: the movies.

@@ -16,7 +16,6 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::Web;
-use super::casting::{self, Side};
 use super::form::{
     Choice, ConfirmDelete, ConflictPage, ConflictRow, FieldErrors, Form, FormPage, FormSpec, Input,
 };
@@ -99,21 +98,25 @@ pub trait Resource: Sized + Send + Sync + 'static {
     fn path(id: i64) -> String {
         format!("/app/{}/{id}", Self::SECTION)
     }
+
+    /// The route of [`Resource::path`]: `/app/actors/{id}`.
+    fn path_template() -> String {
+        format!("/app/{}/{{id}}", Self::SECTION)
+    }
 }
 
-/// The routes of a resource's pages, its castings' included.
-pub fn routes<R: Side>() -> Router<Arc<Web>> {
+/// The routes of a resource's list, forms and deletion; its page itself is shown by
+/// [`super::casting`], and saved by [`update`].
+pub fn routes<R: Resource>() -> Router<Arc<Web>> {
     let all = R::list_path();
-    let one = format!("{all}/{{id}}");
+    let one = R::path_template();
     let delete_one = format!("{one}/delete");
     Router::new()
         .route(&all, get(list::<R>).post(create::<R>))
         .route(&format!("{all}.csv"), get(export::<R>))
         .route(&format!("{all}/new"), get(new_form::<R>))
-        .route(&one, get(casting::show::<R>).post(update::<R>))
         .route(&format!("{one}/edit"), get(edit_form::<R>))
         .route(&delete_one, get(confirm_delete::<R>).post(delete::<R>))
-        .merge(casting::routes::<R>())
 }
 
 /// The id in a path, or the page for a path that names nothing.
@@ -228,7 +231,7 @@ fn form_page<R: Resource>(
     errors: Option<FieldErrors>,
 ) -> PageResult {
     let form = FormSpec {
-        session,
+        user: &session.user,
         section: R::SECTION,
         heading,
         action,
@@ -298,7 +301,7 @@ async fn edit_form<R: Resource>(
 
 /// `POST /app/actors/{id}`: the edit form, saved only if the resource is still as it was
 /// opened; otherwise the conflict page, from which the person's values can be saved again.
-async fn update<R: Resource>(
+pub async fn update<R: Resource>(
     State(web): State<Arc<Web>>,
     session: SignedIn,
     Path(raw): Path<String>,

@@ -55,8 +55,16 @@ backend_tests! {
         let lines: Vec<&str> = body.lines().collect();
         assert_eq!(lines[0], "id,title,release_date,created_at,updated_at,cast");
         // A title a spreadsheet would run as a formula is defused.
-        assert!(lines[1].starts_with(&format!("{movie},\"'=SUM(A1)\",2001-02-03,")), "{}", lines[1]);
+        assert!(lines[1].starts_with(&format!("{movie},'=SUM(A1),2001-02-03,")), "{}", lines[1]);
         assert!(lines[1].ends_with(",One as Lead; Two"), "{}", lines[1]);
+    }
+
+    async fn a_cell_that_starts_with_a_quote_mark_gets_one_more_so_an_import_gives_it_back(app) {
+        let quoted = app.create_actor("'Tis Himself", 40, "+male").await;
+        let (status, _, body) = csv(&app, "/actors").await;
+        assert_eq!(status, 200);
+        let row = body.lines().nth(1).expect("a row");
+        assert!(row.starts_with(&format!("{quoted},''Tis Himself,40,'+male,")), "{row}");
     }
 
     async fn a_csv_export_refuses_limit_and_cursor(app) {
