@@ -1,15 +1,20 @@
-//! The command line: `serve` (the default), `migrate`, `token`, `seed`, `backup` and `copy`.
+//! The command line: `serve` (the default), `migrate`, `token`, `seed`, `import`, `backup` and
+//! `copy`.
 //! Every flag is also the environment variable docs/API.md names.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::{self, Role};
 use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
+use crate::kit::csv;
 use crate::startup::Application;
-use crate::storage::{Database, DatabaseSettings, copy, seed};
+use crate::storage::history::Editor;
+use crate::storage::{Database, DatabaseSettings, actors, copy, seed};
 use crate::telemetry;
 use crate::web::WebArgs;
 
@@ -37,10 +42,28 @@ enum Command {
     Token(TokenArgs),
     /// Fill the database with sample data.
     Seed(SeedArgs),
+    /// Create records from a CSV file, as an export writes it: every row, or none.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Write a consistent copy of a live SQLite database to a new file.
     Backup(BackupArgs),
     /// Copy the whole catalogue, history included, into another (empty) database.
     Copy(CopyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Actors, from a file with the columns of the actors export (`id`, `created_at`,
+    /// `updated_at` and `movies` are ignored), in one transaction.
+    Actors(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The CSV file: UTF-8 (a byte-order mark is fine), a header row, any column order.
+    file: std::path::PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +198,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             println!("{copied}");
             Ok(())
         }
+        Command::Import(ImportCommand::Actors(args)) => import_actors(args).await,
         Command::Seed(args) => {
             debug_assert!(args.demo);
             let db = Database::connect(&args.database.settings()).await?;
@@ -184,4 +208,48 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `movie-manager import actors FILE.csv`: the file read by the API's rules, then written in one
+/// transaction with a progress bar; a file that breaks a rule imports nothing, and each broken
+/// rule is told with its row.
+async fn import_actors(args: ImportArgs) -> anyhow::Result<()> {
+    let file = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let new_actors = match csv::read_actors(&file) {
+        Ok(new_actors) => new_actors,
+        Err(problems) => {
+            for problem in &problems {
+                let field = problem
+                    .field
+                    .as_deref()
+                    .map(|field| format!(", {field}"))
+                    .unwrap_or_default();
+                eprintln!("row {}{field}: {}", problem.row, problem.message);
+            }
+            bail!(
+                "{} breaks {} rule(s); nothing was imported",
+                args.file.display(),
+                problems.len()
+            );
+        }
+    };
+    let db = Database::connect(&args.database.settings()).await?;
+    db.migrate().await?;
+    let bar = ProgressBar::new(new_actors.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} actors, {per_sec}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let imported = actors::import(
+        &db,
+        &new_actors,
+        &Editor::command("import actors"),
+        |done| {
+            bar.set_position(done as u64);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!("imported {imported} actors");
+    Ok(())
 }

@@ -225,7 +225,8 @@ async fn shutdown_signal() {
 
 /// How long a closing connection keeps reading what the client still sends, and how much of it.
 const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
-const LINGER_MAX_BYTES: usize = 1024 * 1024;
+/// Enough for the rest of a refused CSV import (10 MiB), so that its sender reads the 413.
+const LINGER_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// A connection that closes gracefully after an early answer (RFC 9112, 9.6): when the server
 /// answers before reading the whole request (a 413 for a body past the limit), closing at once

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
 use super::etag::{IfMatch, IfNoneMatch};
-use super::extract::{Authorized, Body, PathIds, Query, can};
+use super::extract::{Authorized, Body, OneOrFile, PathIds, Query, can};
 use super::{AppState, Deleted, etag};
 use crate::kit::csv;
 use crate::kit::lists::ActorListQuery;
@@ -118,6 +118,9 @@ async fn get_actor(
 }
 
 /// Add an actor.
+///
+/// With `Content-Type: text/csv` the body is instead a CSV file of actors, with the columns of
+/// the CSV export, to import: every row or none (docs/API.md, "Import").
 #[utoipa::path(
     post, path = "/actors", tag = "actors",
     security(("bearer" = ["post:actor"])),
@@ -132,8 +135,12 @@ async fn get_actor(
 async fn create_actor(
     caller: Authorized<can::PostActor>,
     State(state): State<AppState>,
-    Body(new_actor): Body<NewActor>,
+    body: OneOrFile<NewActor>,
 ) -> Result<Response, ApiError> {
+    let new_actor = match body {
+        OneOrFile::One(new_actor) => new_actor,
+        OneOrFile::File(file) => return import_actors(&state, &caller, &file).await,
+    };
     let actor = actors::create(&state.db, &new_actor, &caller.editor()).await?;
     Ok(etag::tagged(
         actor.version,
@@ -143,6 +150,29 @@ async fn create_actor(
             actor,
         },
     ))
+}
+
+/// The answer to an import.
+#[derive(Serialize)]
+struct ActorsImported {
+    success: bool,
+    /// How many actors were created.
+    created: usize,
+}
+
+/// `POST /actors` with a CSV file: every row an actor, all or none.
+async fn import_actors(
+    state: &AppState,
+    caller: &Authorized<can::PostActor>,
+    file: &[u8],
+) -> Result<Response, ApiError> {
+    let new_actors = csv::read_actors(file).map_err(ApiError::Rows)?;
+    let created = actors::import(&state.db, &new_actors, &caller.editor(), |_| {}).await?;
+    Ok(Json(ActorsImported {
+        success: true,
+        created,
+    })
+    .into_response())
 }
 
 /// Change some of an actor's fields.

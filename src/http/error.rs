@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::kit::csv::RowProblem;
 use crate::kit::{InternalDetail, Refusal};
 use crate::model::Invalid;
 use crate::storage::StorageError;
@@ -33,10 +34,14 @@ pub enum ApiError {
     RequestTimeout(std::time::Duration),
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    /// The body is not of a type the endpoint takes; the message names those it does.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
     #[error("{0}")]
     Validation(String),
+    /// Rows of an import that break the resource's rules: each with its row and column.
+    #[error("{}", describe_rows(.0))]
+    Rows(Vec<RowProblem>),
     #[error("{0}")]
     Unavailable(&'static str),
     /// A fault of the server; the detail is logged, never shown.
@@ -56,6 +61,10 @@ pub struct ErrorBody {
     pub code: &'static str,
     /// What went wrong, for a person.
     pub message: String,
+    /// For an import, each broken rule with its row (the header is row 1) and column: the
+    /// first 100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowProblem>>,
 }
 
 impl ApiError {
@@ -73,8 +82,8 @@ impl ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) | Self::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,11 +131,33 @@ pub fn default_message(status: StatusCode) -> &'static str {
 
 /// The error JSON response for a status with a message.
 pub fn error_response(status: StatusCode, message: String) -> Response {
+    respond(status, message, None)
+}
+
+/// An import's broken rules in a sentence: the first, and how many more the list holds.
+fn describe_rows(problems: &[RowProblem]) -> String {
+    let Some(first) = problems.first() else {
+        return "the file breaks a rule of the resource".to_owned();
+    };
+    let field = first
+        .field
+        .as_deref()
+        .map(|field| format!(", {field}"))
+        .unwrap_or_default();
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more; see errors)", n - 1),
+    };
+    format!("row {}{field}: {}{more}", first.row, first.message)
+}
+
+fn respond(status: StatusCode, message: String, errors: Option<Vec<RowProblem>>) -> Response {
     let body = ErrorBody {
         success: false,
         error: status.as_u16(),
         code: code(status),
         message,
+        errors,
     };
     let mut response = (status, axum::Json(body)).into_response();
     let headers = response.headers_mut();
@@ -150,7 +181,11 @@ pub fn error_response(status: StatusCode, message: String) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = error_response(self.status(), self.to_string());
+        let errors = match &self {
+            Self::Rows(problems) => Some(problems.clone()),
+            _ => None,
+        };
+        let mut response = respond(self.status(), self.to_string(), errors);
         match self {
             Self::InvalidToken(reason) => {
                 // RFC 6750: say why the token was refused, in the challenge too.

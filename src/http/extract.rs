@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,8 +13,8 @@ use serde_json::Value;
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::{AuthError, Permission, Principal};
-use crate::kit::parse_id;
 use crate::kit::query::parse_query;
+use crate::kit::{csv, negotiate, parse_id};
 use crate::model::RequestBody;
 use crate::storage::history::{ClientRequestId, Editor};
 
@@ -44,9 +44,9 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for Body<T> {
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         if !is_json(request.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(JSON_ONLY));
         }
-        let bytes = read_body(request.into_body()).await?;
+        let bytes = read_body(request.into_body(), BODY_LIMIT).await?;
         read_object(&bytes).map(Body)
     }
 }
@@ -56,12 +56,12 @@ impl<S: Send + Sync, T: RequestBody + Default> FromRequest<S> for OptionalBody<T
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         let json = is_json(request.headers());
-        let bytes = read_body(request.into_body()).await?;
+        let bytes = read_body(request.into_body(), BODY_LIMIT).await?;
         if bytes.is_empty() {
             return Ok(Self(T::default()));
         }
         if !json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(JSON_ONLY));
         }
         read_object(&bytes).map(OptionalBody)
     }
@@ -69,27 +69,51 @@ impl<S: Send + Sync, T: RequestBody + Default> FromRequest<S> for OptionalBody<T
 
 /// `application/json`, with or without parameters (anything else is 415).
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    negotiate::body_is(headers, "application/json")
 }
 
-/// A request body, whole, up to [`BODY_LIMIT`] (413 past it).
-pub async fn read_body(body: axum::body::Body) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|error| {
-            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-            while let Some(current) = source {
-                if current.is::<http_body_util::LengthLimitError>() {
-                    return ApiError::PayloadTooLarge(BODY_LIMIT);
-                }
-                source = current.source();
+const JSON_ONLY: &str = "request body must be JSON (Content-Type: application/json)";
+
+/// The body of a create that also imports: one resource as JSON, or a CSV file of them.
+pub enum OneOrFile<T> {
+    One(T),
+    /// A `text/csv` file, whole (up to [`crate::kit::csv::IMPORT_LIMIT`]).
+    File(axum::body::Bytes),
+}
+
+impl<S: Send + Sync, T: RequestBody> FromRequest<S> for OneOrFile<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        if negotiate::body_is(request.headers(), "text/csv") {
+            let file = read_body(request.into_body(), csv::IMPORT_LIMIT).await?;
+            return Ok(Self::File(file));
+        }
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "request body must be JSON (Content-Type: application/json), or a CSV file to import (text/csv)",
+            ));
+        }
+        let bytes = read_body(request.into_body(), BODY_LIMIT).await?;
+        read_object(&bytes).map(Self::One)
+    }
+}
+
+/// A request body, whole, up to `limit` bytes (413 past it).
+pub async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(current) = source {
+            if current.is::<http_body_util::LengthLimitError>() {
+                return ApiError::PayloadTooLarge(limit);
             }
-            ApiError::BadRequest("the request body could not be read".into())
-        })
+            source = current.source();
+        }
+        ApiError::BadRequest("the request body could not be read".into())
+    })
 }
 
 fn read_object<T: RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {

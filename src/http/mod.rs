@@ -121,10 +121,11 @@ const COMPRESSION_MIN_BYTES: u16 = 256;
 /// How long a client has to send a request's whole body once its head has arrived
 /// (docs/API.md, Limits): past it the answer is 408 and the connection is closed.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// How many request bodies may be on their way in at once. A body is received before its
-/// request takes one of the `max_in_flight` permits, so slow senders hold these instead, and
-/// their memory is bounded by this times [`extract::BODY_LIMIT`] (64 MiB).
-pub const MAX_BODIES_RECEIVING: usize = 1024;
+/// How much memory the request bodies on their way in may hold at once, in KiB: 64 MiB. A body
+/// is received before its request takes one of the `max_in_flight` permits, so slow senders hold
+/// a share of this instead, the size of their limit: 1,024 JSON bodies (64 KiB), or 6 CSV
+/// imports (10 MiB), at once.
+pub const RECEIVING_BUDGET_KIB: usize = 64 * 1024;
 
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the `Host`
@@ -132,7 +133,7 @@ pub const MAX_BODIES_RECEIVING: usize = 1024;
 pub fn with_middleware(app: Router, settings: &MiddlewareSettings) -> Router {
     let admission = Arc::new(Admission {
         in_flight: Semaphore::new(settings.max_in_flight),
-        receiving: Semaphore::new(MAX_BODIES_RECEIVING),
+        receiving: Semaphore::new(RECEIVING_BUDGET_KIB),
     });
     let inner = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(one_host))
@@ -238,10 +239,11 @@ async fn admit(
     let request = if axum::body::HttpBody::is_end_stream(request.body()) {
         request
     } else {
-        let Ok(_receiving) = admission.receiving.try_acquire() else {
+        let limit = body_limit(request.headers());
+        let Ok(_receiving) = admission.receiving.try_acquire_many((limit / 1024) as u32) else {
             return shed();
         };
-        match receive(request).await {
+        match receive(request, limit).await {
             Ok(request) => request,
             Err(error) => return error.into_response(),
         }
@@ -257,19 +259,28 @@ fn shed() -> Response {
     ApiError::Unavailable("the server is busy; try again shortly").into_response()
 }
 
-/// The request with its whole body received, up to [`extract::BODY_LIMIT`] and within
+/// The largest body a request of this type may send: a CSV import's, or any other's.
+fn body_limit(headers: &axum::http::HeaderMap) -> usize {
+    if negotiate::body_is(headers, "text/csv") {
+        crate::kit::csv::IMPORT_LIMIT
+    } else {
+        extract::BODY_LIMIT
+    }
+}
+
+/// The request with its whole body received, up to `limit` bytes and within
 /// [`BODY_READ_TIMEOUT`].
-async fn receive(request: Request<Body>) -> Result<Request<Body>, ApiError> {
+async fn receive(request: Request<Body>, limit: usize) -> Result<Request<Body>, ApiError> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > extract::BODY_LIMIT as u64) {
-        return Err(ApiError::PayloadTooLarge(extract::BODY_LIMIT));
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
     }
-    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, extract::read_body(body))
+    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, extract::read_body(body, limit))
         .await
         .map_err(|_| ApiError::RequestTimeout(BODY_READ_TIMEOUT))??;
     Ok(Request::from_parts(parts, Body::from(bytes)))

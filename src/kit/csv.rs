@@ -22,6 +22,11 @@ use futures_util::StreamExt;
 use super::Refusal;
 use super::negotiate;
 use super::query::{Paging, Sort};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::model::{NewActor, RequestBody};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
 use crate::storage::{Database, Keyset, Page, SortKey, StorageResult};
@@ -245,6 +250,142 @@ async fn export<T: Export>(
         body,
     )
         .into_response())
+}
+
+/// The largest CSV file an import takes over HTTP (413 past it); the command line takes any size.
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+/// At most this many broken rules are reported for one file.
+pub const MAX_REPORTED: usize = 100;
+/// Columns an export writes that an import ignores: the server assigns them.
+const SERVER_OWNED: &[&str] = &["id", "created_at", "updated_at", "movies", "photo"];
+/// Columns that hold whole numbers, read as JSON numbers so that the field's own rule applies.
+const NUMBER_COLUMNS: &[&str] = &["age"];
+
+/// One broken rule of an import: the row (the header is row 1), the column, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowProblem {
+    pub row: u64,
+    /// The column at fault; `null` for the row as a whole.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// The actors of an import file, each read by the same rules as `POST /actors`' JSON: all of
+/// them, or every broken rule (up to [`MAX_REPORTED`]).
+pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file));
+    let header_problem = |message: String| {
+        vec![RowProblem {
+            row: 1,
+            field: None,
+            message,
+        }]
+    };
+    let columns: Vec<String> = match reader.headers() {
+        Ok(header) => header.iter().map(|name| name.trim().to_owned()).collect(),
+        Err(error) => return Err(header_problem(describe(&error))),
+    };
+    let mut problems = Vec::new();
+    for (index, name) in columns.iter().enumerate() {
+        let known =
+            NewActor::FIELDS.contains(&name.as_str()) || SERVER_OWNED.contains(&name.as_str());
+        if !known {
+            problems.push(RowProblem {
+                row: 1,
+                field: Some(crate::model::printable(name)),
+                message: format!(
+                    "unknown column (expected {}; {} are ignored)",
+                    NewActor::FIELDS.join(", "),
+                    SERVER_OWNED.join(", ")
+                ),
+            });
+        } else if columns[..index].contains(name) {
+            problems.push(RowProblem {
+                row: 1,
+                field: Some(name.clone()),
+                message: "appears more than once in the header".into(),
+            });
+        }
+    }
+    for required in NewActor::FIELDS {
+        if !columns.iter().any(|name| name == required) {
+            problems.push(RowProblem {
+                row: 1,
+                field: Some((*required).to_owned()),
+                message: "is a required column".into(),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut actors = Vec::new();
+    for record in reader.records() {
+        if problems.len() >= MAX_REPORTED {
+            break;
+        }
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let row = error.position().map_or(0, |position| position.record() + 1);
+                problems.push(RowProblem {
+                    row,
+                    field: None,
+                    message: describe(&error),
+                });
+                // A row that cannot be read leaves the reader where it cannot go on.
+                if !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. }) {
+                    break;
+                }
+                continue;
+            }
+        };
+        // Records are counted from 0 with the header: row 1 is the header, as a spreadsheet has it.
+        let row = record
+            .position()
+            .map_or(0, |position| position.record() + 1);
+        let mut object = serde_json::Map::new();
+        for (name, cell) in columns.iter().zip(record.iter()) {
+            if SERVER_OWNED.contains(&name.as_str()) || cell.is_empty() {
+                continue;
+            }
+            let value = if NUMBER_COLUMNS.contains(&name.as_str()) {
+                cell.trim()
+                    .parse::<i64>()
+                    .map_or_else(|_| Value::String(cell.to_owned()), Value::from)
+            } else {
+                Value::String(cell.strip_prefix('\'').unwrap_or(cell).to_owned())
+            };
+            object.insert(name.clone(), value);
+        }
+        match NewActor::from_object(object) {
+            Ok(actor) => actors.push(actor),
+            Err(invalid) => problems.extend(invalid.0.into_iter().map(|problem| RowProblem {
+                row,
+                field: problem.field,
+                message: problem.message,
+            })),
+        }
+    }
+    if problems.is_empty() {
+        Ok(actors)
+    } else {
+        problems.truncate(MAX_REPORTED);
+        Err(problems)
+    }
+}
+
+/// What is wrong with a file the CSV reader could not read, in words.
+fn describe(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text".to_owned(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("has {len} cells where the header has {expected_len}"),
+        _ => "cannot be read as CSV".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,17 @@
 //! matches it; no `Accept` at all accepts anything equally.
 
 use axum::http::HeaderMap;
-use axum::http::header::ACCEPT;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+
+/// Whether the request's body is of `media_type` (`type/subtype`), with or without parameters
+/// such as `charset`, whatever its case.
+pub fn body_is(headers: &HeaderMap, media_type: &str) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(media_type))
+}
 
 /// The quality the request's `Accept` gives `media_type` (`type/subtype`, lower case).
 pub fn quality(headers: &HeaderMap, media_type: &str) -> f32 {

@@ -123,12 +123,12 @@ fn returning(dialect: &Dialect) -> String {
     format!(" RETURNING {}", columns(dialect, "actors"))
 }
 
-#[tracing::instrument(level = "debug", skip(db))]
-pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> StorageResult<Actor> {
-    let now = super::now();
-    let mut sql = Sql::new(
-        "INSERT INTO actors (name, name_key, age, gender, gender_key, created_at, updated_at) VALUES (",
-    );
+const INSERT: &str =
+    "INSERT INTO actors (name, name_key, age, gender, gender_key, created_at, updated_at) VALUES ";
+
+/// Appends the values of one new actor's row, created at `now`.
+fn push_row(sql: &mut Sql, actor: &NewActor, now: DateTime<Utc>) {
+    sql.push("(");
     sql.bind(Value::Text(actor.name.as_str().to_owned()))
         .push(", ");
     sql.bind(Value::Text(search_key(actor.name.as_str())))
@@ -140,13 +140,69 @@ pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> Storage
         .push(", ");
     sql.bind(Value::Time(now)).push(", ");
     sql.bind(Value::Time(now)).push(")");
-    let changes = FieldChanges::new()
+}
+
+/// What the history records of a new actor.
+fn created(actor: &NewActor) -> FieldChanges {
+    FieldChanges::new()
         .field("name", None::<&str>, actor.name.as_str())
         .field("age", None::<i32>, actor.age.years())
-        .field("gender", None::<&str>, actor.gender.as_str());
+        .field("gender", None::<&str>, actor.gender.as_str())
+}
+
+#[tracing::instrument(level = "debug", skip(db))]
+pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> StorageResult<Actor> {
+    let mut sql = Sql::new(INSERT);
+    push_row(&mut sql, actor, super::now());
+    let changes = created(actor);
     Ok(on_pool!(db, pool, dialect => {
         create_recorded!(pool, dialect, Actor, sql, columns, returning, Kind::Actor, changes, editor)
     }))
+}
+
+/// Rows an import writes per statement (7 parameters each, well under either database's limit).
+const IMPORT_BATCH: usize = 500;
+
+/// Creates every actor of `actors`, with their history, in one transaction: all or none. After
+/// each batch, `progress` is told how many are written so far.
+#[tracing::instrument(level = "debug", skip_all, fields(actors = actors.len()))]
+pub async fn import(
+    db: &Database,
+    actors: &[NewActor],
+    editor: &Editor,
+    progress: impl Fn(usize) + Send + Sync,
+) -> StorageResult<usize> {
+    let now = super::now();
+    on_pool!(db, pool, dialect => {
+        let mut connection = super::acquire(pool).await?;
+        let mut tx = connection.begin_with(dialect.begin_write).await?;
+        let mut written = 0;
+        for batch in actors.chunks(IMPORT_BATCH) {
+            let mut sql = Sql::new(INSERT);
+            for (index, actor) in batch.iter().enumerate() {
+                if index > 0 {
+                    sql.push(", ");
+                }
+                push_row(&mut sql, actor, now);
+            }
+            sql.push(" RETURNING id");
+            let mut ids: Vec<i64> = bind_args!(sqlx::query_scalar(&sql.text), sql.args)
+                .fetch_all(&mut *tx)
+                .await?;
+            // One statement takes its ids in the order of its rows.
+            ids.sort_unstable();
+            let entries: Vec<Entry> = ids
+                .into_iter()
+                .zip(batch)
+                .map(|(id, actor)| Entry { kind: Kind::Actor, id, action: Action::Create, changes: created(actor) })
+                .collect();
+            record_changes!(&mut *tx, &entries, editor);
+            written += batch.len();
+            progress(written);
+        }
+        tx.commit().await?;
+        Ok(written)
+    })
 }
 
 #[tracing::instrument(level = "debug", skip(db))]

@@ -12,6 +12,7 @@ mod deploy;
 mod errors;
 mod history;
 mod hostile;
+mod import;
 mod movies;
 mod moving;
 mod operations;

@@ -140,6 +140,12 @@ impl TestApp {
         self.spawn_beside_with(|_| {}).await
     }
 
+    /// Another instance with the same identity provider, over a fresh database of its own.
+    pub async fn spawn_beside_empty(&self) -> TestApp {
+        let database = Arc::new(database::TestDatabase::create(self.backend).await);
+        Self::start(self.backend, database, Arc::clone(&self.jwks), |_| {}).await
+    }
+
     /// Like [`TestApp::spawn_beside`], with settings adjusted first.
     pub async fn spawn_beside_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (database, jwks) = (Arc::clone(&self.database), Arc::clone(&self.jwks));
