@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::temp_dir::TempDir;
-use crate::helpers::web::{LocalApp, hidden_inputs};
+use crate::helpers::web::LocalApp;
 use crate::helpers::{Backend, Caller, Reply, TestApp, backend_tests, once_tests};
 
 /// Sends `request` as it is on a connection of its own and reads the answer to its end (the
@@ -359,11 +359,8 @@ backend_tests! {
             let start = visitor.get(&format!("/app/sign-in?return_to={return_to}")).await;
             assert_eq!(start.status, 303);
             let picker = visitor.get(start.location()).await;
-            let mut fields = hidden_inputs(&picker.body);
-            fields.push(("role".into(), "casting-assistant".into()));
-            let fields: Vec<(&str, &str)> =
-                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let picked = visitor.post("/oidc/authorize", &fields).await;
+            let origin = visitor.origin.clone();
+            let picked = visitor.pick_role(&picker, "casting-assistant", &origin).await;
             assert_eq!(picked.status, 303, "{}", picked.body);
             let back = visitor.get(picked.location()).await;
             assert_eq!(back.status, 303, "{}", back.body);
@@ -440,19 +437,8 @@ async fn the_built_in_provider_signs_in_behind_a_tls_ending_proxy() {
             .starts_with(&format!("{PUBLIC_URL}/oidc/authorize?"))
     );
     let picker = browser.get(&through_proxy(start.location())).await;
-    assert_eq!(picker.status, 200, "{}", picker.body);
-    let mut fields = hidden_inputs(&picker.body);
-    fields.push(("role".into(), "casting-director".into()));
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     let picked = browser
-        .post_from(
-            &format!("{}/oidc/authorize", app.address),
-            &fields,
-            Some(PUBLIC_URL),
-        )
+        .pick_role(&picker, "casting-director", PUBLIC_URL)
         .await;
     assert_eq!(picked.status, 303, "{}", picked.body);
     assert!(

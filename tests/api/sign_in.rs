@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::AUTHORIZATION;
 use serde_json::Value;
 
-use crate::helpers::web::{LOCAL_CLIENT_ID, LocalApp, Visitor, hidden_inputs};
+use crate::helpers::web::{LOCAL_CLIENT_ID, LocalApp, Visitor};
 use crate::helpers::{Backend, Caller, TestApp, backend_tests};
 
 /// A PKCE verifier and its S256 challenge.
@@ -51,14 +51,10 @@ async fn code_for(app: &LocalApp, challenge: &str) -> String {
     let picker = visitor
         .get(&authorize_url(app, &[("code_challenge", challenge)]))
         .await;
-    assert_eq!(picker.status, 200, "{}", picker.body);
-    let mut fields = hidden_inputs(&picker.body);
-    fields.push(("role".into(), "casting-director".into()));
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let picked = visitor.post("/oidc/authorize", &fields).await;
+    let origin = visitor.origin.clone();
+    let picked = visitor
+        .pick_role(&picker, "casting-director", &origin)
+        .await;
     assert_eq!(picked.status, 303, "{}", picked.body);
     let callback = url::Url::parse(picked.location()).unwrap();
     assert_eq!(callback.path(), "/app/callback");
@@ -498,13 +494,10 @@ async fn coming_back_from_sign_in_lands_on_the_page_asked_for() {
     let mut visitor = app.visitor();
     let start = visitor.get("/app/actors?q=ada&sort=-age").await;
     let picker = visitor.get(start.location()).await;
-    let mut fields = hidden_inputs(&picker.body);
-    fields.push(("role".into(), "casting-assistant".into()));
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let picked = visitor.post("/oidc/authorize", &fields).await;
+    let origin = visitor.origin.clone();
+    let picked = visitor
+        .pick_role(&picker, "casting-assistant", &origin)
+        .await;
     let back = visitor.get(picked.location()).await;
     assert_eq!(back.status, 303);
     assert_eq!(back.location(), "/app/actors?q=ada&sort=-age");

@@ -301,15 +301,8 @@ impl Visitor {
         );
         let authorize = start.location().to_owned();
         let picker = self.get(&authorize).await;
-        assert_eq!(picker.status, 200, "the role picker: {}", picker.body);
-        let mut fields = hidden_inputs(&picker.body);
-        fields.push(("role".into(), role.into()));
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let action = format!("{}/oidc/authorize", self.origin);
-        let picked = self.post(&action, &fields).await;
+        let origin = self.origin.clone();
+        let picked = self.pick_role(&picker, role, &origin).await;
         assert_eq!(
             picked.status, 303,
             "a code for the web app: {}",
@@ -320,6 +313,20 @@ impl Visitor {
         let back = self.get(&callback).await;
         assert_eq!(back.status, 303, "signed in: {}", back.body);
         assert_eq!(back.location(), "/app/movies");
+    }
+
+    /// Picks `role` on the built-in provider's role picker `picker`, sending its form (to this
+    /// visitor's origin) from `origin`: the provider's answer.
+    pub async fn pick_role(&mut self, picker: &Page, role: &str, origin: &str) -> Page {
+        assert_eq!(picker.status, 200, "the role picker: {}", picker.body);
+        let mut fields = hidden_inputs(&picker.body);
+        fields.push(("role".into(), role.into()));
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let action = format!("{}/oidc/authorize", self.origin);
+        self.post_from(&action, &fields, Some(origin)).await
     }
 
     /// The session's CSRF token, from a page's sign-out form.
