@@ -118,14 +118,29 @@ const COMPRESSION_LEVEL: CompressionLevel = CompressionLevel::Precise(4);
 /// Bodies smaller than this are sent as they are: compressing them saves a few bytes at best.
 const COMPRESSION_MIN_BYTES: u16 = 256;
 
-/// How long a client has to send a request's whole body once its head has arrived
-/// (docs/API.md, Limits): past it the answer is 408 and the connection is closed.
-pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
-/// How much memory the request bodies on their way in may hold at once, in KiB: 64 MiB. A body
-/// is received before its request takes one of the `max_in_flight` permits, so slow senders hold
-/// a share of this instead, the size of their limit: 1,024 JSON bodies (64 KiB), or 6 CSV
-/// imports (10 MiB), at once.
-pub const RECEIVING_BUDGET_KIB: usize = 64 * 1024;
+/// How a request's body is received, before the request takes one of the `max_in_flight`
+/// permits (so that slow senders hold one of these slots instead): at most `size` bytes, within
+/// `time` of the request's head (past it, 408 and the connection is closed), at most `at_once`
+/// of them on their way in (past it, 503). Memory is bounded by `size` times `at_once`.
+pub struct Reception {
+    pub size: usize,
+    pub time: Duration,
+    pub at_once: usize,
+}
+
+/// Any body but an import's: 64 MiB for all at once.
+pub const BODY_RECEPTION: Reception = Reception {
+    size: extract::BODY_LIMIT,
+    time: Duration::from_secs(5),
+    at_once: 1024,
+};
+
+/// A CSV import's: 10 MiB, with the time a slow office line needs for it, four at once (40 MiB).
+pub const IMPORT_RECEPTION: Reception = Reception {
+    size: crate::kit::csv::IMPORT_LIMIT,
+    time: Duration::from_secs(60),
+    at_once: 4,
+};
 
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the `Host`
@@ -133,7 +148,8 @@ pub const RECEIVING_BUDGET_KIB: usize = 64 * 1024;
 pub fn with_middleware(app: Router, settings: &MiddlewareSettings) -> Router {
     let admission = Arc::new(Admission {
         in_flight: Semaphore::new(settings.max_in_flight),
-        receiving: Semaphore::new(RECEIVING_BUDGET_KIB),
+        bodies: Semaphore::new(BODY_RECEPTION.at_once),
+        imports: Semaphore::new(IMPORT_RECEPTION.at_once),
     });
     let inner = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(one_host))
@@ -220,12 +236,13 @@ async fn one_host(request: Request<Body>, next: Next) -> Response {
 /// What [`admit`] counts: requests being handled, and bodies being received.
 struct Admission {
     in_flight: Semaphore,
-    receiving: Semaphore,
+    bodies: Semaphore,
+    imports: Semaphore,
 }
 
 /// Receives a request's body, then admits it among the `max_in_flight` requests being handled,
-/// or answers 503 at once rather than queueing without bound. A body is received first, within
-/// [`BODY_READ_TIMEOUT`] and without an in-flight permit, so that slow senders cannot take the
+/// or answers 503 at once rather than queueing without bound. A body is received first, as its
+/// [`Reception`] says and without an in-flight permit, so that slow senders cannot take the
 /// permits that other requests (`/readyz` among them) need. `/healthz` is always answered, so
 /// that a busy server is not taken for a dead one.
 async fn admit(
@@ -239,11 +256,15 @@ async fn admit(
     let request = if axum::body::HttpBody::is_end_stream(request.body()) {
         request
     } else {
-        let limit = body_limit(request.headers());
-        let Ok(_receiving) = admission.receiving.try_acquire_many((limit / 1024) as u32) else {
+        let (reception, slots) = if negotiate::body_is(request.headers(), "text/csv") {
+            (&IMPORT_RECEPTION, &admission.imports)
+        } else {
+            (&BODY_RECEPTION, &admission.bodies)
+        };
+        let Ok(_receiving) = slots.try_acquire() else {
             return shed();
         };
-        match receive(request, limit).await {
+        match receive(request, reception).await {
             Ok(request) => request,
             Err(error) => return error.into_response(),
         }
@@ -259,30 +280,20 @@ fn shed() -> Response {
     ApiError::Unavailable("the server is busy; try again shortly").into_response()
 }
 
-/// The largest body a request of this type may send: a CSV import's, or any other's.
-fn body_limit(headers: &axum::http::HeaderMap) -> usize {
-    if negotiate::body_is(headers, "text/csv") {
-        crate::kit::csv::IMPORT_LIMIT
-    } else {
-        extract::BODY_LIMIT
-    }
-}
-
-/// The request with its whole body received, up to `limit` bytes and within
-/// [`BODY_READ_TIMEOUT`].
-async fn receive(request: Request<Body>, limit: usize) -> Result<Request<Body>, ApiError> {
+/// The request with its whole body received, as `reception` says.
+async fn receive(request: Request<Body>, reception: &Reception) -> Result<Request<Body>, ApiError> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
+    if declared.is_some_and(|length| length > reception.size as u64) {
+        return Err(ApiError::PayloadTooLarge(reception.size));
     }
-    let bytes = tokio::time::timeout(BODY_READ_TIMEOUT, extract::read_body(body, limit))
+    let bytes = tokio::time::timeout(reception.time, extract::read_body(body, reception.size))
         .await
-        .map_err(|_| ApiError::RequestTimeout(BODY_READ_TIMEOUT))??;
+        .map_err(|_| ApiError::RequestTimeout(reception.time))??;
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 

@@ -208,3 +208,30 @@ backend_tests! {
         assert_eq!(app.everything().await, before, "nothing was imported");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_may_take_longer_to_arrive_than_a_json_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let file = "name,age,gender\nSlow,30,female\nSteady,31,male\n";
+    let (first, rest) = file.split_at(20);
+    let mut stream = tokio::net::TcpStream::connect(app.socket_address())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /actors HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: text/csv\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        app.socket_address(),
+        app.token(Caller::CastingDirector).unwrap(),
+        file.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Past the 5 s a JSON body gets, within the 60 s an import gets.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""created":2"#), "{answer}");
+}
