@@ -319,6 +319,7 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
         }
     }
     if !problems.is_empty() {
+        problems.truncate(MAX_REPORTED);
         return Err(problems);
     }
     let mut actors = Vec::new();
