@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::helpers::{Caller, TestApp, backend_tests};
 
 /// The CSV answer of `path` for an assistant: its status, content type and rows.
-async fn csv(app: &TestApp, path: &str) -> (u16, String, String) {
+pub async fn csv(app: &TestApp, path: &str) -> (u16, String, String) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))

@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::csv::csv;
 use crate::helpers::cli::run_cli;
 use crate::helpers::temp_dir::TempDir;
 use crate::helpers::{Caller, Reply, TestApp, backend_tests};
@@ -35,19 +36,6 @@ async fn actors_as_entered(app: &TestApp) -> Vec<Value> {
         .collect();
     actors.sort_by_key(|actor| actor.to_string());
     actors
-}
-
-async fn export(app: &TestApp) -> String {
-    let response = app
-        .client
-        .get(format!("{}/actors", app.address))
-        .bearer_auth(app.token(Caller::CastingAssistant).unwrap())
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().await.unwrap()
 }
 
 /// `POST /actors` with `body` as `content_type`, by `caller`.
@@ -100,7 +88,8 @@ backend_tests! {
         let movie = app.create_movie("Cast, \"Quoted\"", "2001-01-01").await;
         let first = app.list_all("/actors", "actors").await[0]["id"].as_i64().unwrap();
         app.cast(movie, first, "Lead").await;
-        let file = export(&app).await;
+        let (status, _, file) = csv(&app, "/actors").await;
+        assert_eq!(status, 200);
 
         let empty = app.spawn_beside_empty().await;
         let reply = import(&empty, Caller::CastingDirector, "text/csv; charset=utf-8", file).await;

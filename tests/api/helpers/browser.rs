@@ -60,13 +60,17 @@ pub fn link(text: &str) -> String {
     format!("//a[normalize-space()='{text}']")
 }
 
-impl Browser {
-    /// Starts chromedriver and a browser window of 1280×900 (phone tests resize it).
-    pub async fn start() -> Self {
-        assert!(
-            std::path::Path::new(CHROMIUM).exists(),
-            "Chromium is required for the web app's tests: apt-get install -y chromium chromium-driver"
-        );
+/// How many times a chromedriver that exits before it listens is started again: on a busy
+/// machine one sometimes does, and a browser test should not fail for it.
+const CHROMEDRIVER_ATTEMPTS: usize = 3;
+
+/// A running chromedriver, the port it listens on, and its output still to be read.
+async fn start_chromedriver() -> (
+    Child,
+    String,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) {
+    for attempt in 1..=CHROMEDRIVER_ATTEMPTS {
         let mut driver = Command::new("chromedriver")
             .arg("--port=0")
             .stdout(Stdio::piped())
@@ -80,13 +84,30 @@ impl Browser {
         let port = tokio::time::timeout(Duration::from_secs(20), async {
             while let Some(line) = lines.next_line().await.expect("chromedriver's output") {
                 if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    return rest.trim_end_matches('.').trim().to_owned();
+                    return Some(rest.trim_end_matches('.').trim().to_owned());
                 }
             }
-            panic!("chromedriver exited before it started");
+            None
         })
         .await
         .expect("chromedriver starts within 20 s");
+        match port {
+            Some(port) => return (driver, port, lines),
+            None => eprintln!("chromedriver exited before it started (attempt {attempt})"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("chromedriver exited before it started, {CHROMEDRIVER_ATTEMPTS} times");
+}
+
+impl Browser {
+    /// Starts chromedriver and a browser window of 1280×900 (phone tests resize it).
+    pub async fn start() -> Self {
+        assert!(
+            std::path::Path::new(CHROMIUM).exists(),
+            "Chromium is required for the web app's tests: apt-get install -y chromium chromium-driver"
+        );
+        let (driver, port, mut lines) = start_chromedriver().await;
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let profile = TempDir::new("chromium");
         let mut args: Vec<String> = CHROMIUM_FLAGS
