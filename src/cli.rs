@@ -220,12 +220,7 @@ async fn import_actors(args: ImportArgs) -> anyhow::Result<()> {
         Ok(new_actors) => new_actors,
         Err(problems) => {
             for problem in &problems {
-                let field = problem
-                    .field
-                    .as_deref()
-                    .map(|field| format!(", {field}"))
-                    .unwrap_or_default();
-                eprintln!("row {}{field}: {}", problem.row, problem.message);
+                eprintln!("{problem}");
             }
             bail!(
                 "{} breaks {} rule(s); nothing was imported",

@@ -136,19 +136,11 @@ pub fn error_response(status: StatusCode, message: String) -> Response {
 
 /// An import's broken rules in a sentence: the first, and how many more the list holds.
 fn describe_rows(problems: &[RowProblem]) -> String {
-    let Some(first) = problems.first() else {
-        return "the file breaks a rule of the resource".to_owned();
-    };
-    let field = first
-        .field
-        .as_deref()
-        .map(|field| format!(", {field}"))
-        .unwrap_or_default();
-    let more = match problems.len() {
-        1 => String::new(),
-        n => format!(" (and {} more; see errors)", n - 1),
-    };
-    format!("row {}{field}: {}{more}", first.row, first.message)
+    match problems {
+        [] => "the file breaks a rule of the resource".to_owned(),
+        [only] => only.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more; see errors)", rest.len()),
+    }
 }
 
 fn respond(status: StatusCode, message: String, errors: Option<Vec<RowProblem>>) -> Response {

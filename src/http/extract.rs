@@ -14,7 +14,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::auth::{AuthError, Permission, Principal};
 use crate::kit::query::parse_query;
-use crate::kit::{csv, negotiate, parse_id};
+use crate::kit::{csv, negotiate, parse_id, request_ids};
 use crate::model::RequestBody;
 use crate::storage::history::{ClientRequestId, Editor};
 
@@ -337,18 +337,6 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
             requirement: PhantomData,
         })
     }
-}
-
-/// The server's id of a request (its `x-request-id`, set by the server) and the caller's own,
-/// which the middleware set aside.
-pub fn request_ids(parts: &Parts) -> (String, Option<ClientRequestId>) {
-    let server = parts
-        .headers
-        .get(super::REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (server, parts.extensions.get::<ClientRequestId>().cloned())
 }
 
 /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).

@@ -19,7 +19,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, VARY};
-use axum::http::{HeaderName, Method, Request, StatusCode, Version};
+use axum::http::{Method, Request, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -41,8 +41,8 @@ use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::Authenticator;
-use crate::kit::InternalDetail;
 use crate::kit::negotiate;
+use crate::kit::{InternalDetail, REQUEST_ID};
 use crate::storage::Database;
 use crate::storage::history::ClientRequestId;
 use error::{ApiError, default_message, error_response};
@@ -81,8 +81,6 @@ impl Deleted {
         }
     }
 }
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The API's routes and their OpenAPI document, built from the same annotated handlers.
 pub fn api() -> (Router<AppState>, OpenApiDocument) {

@@ -270,6 +270,17 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// `row 3, age: must be between 0 and 150`, as a person reads it.
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(field) = &self.field {
+            write!(f, ", {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
 /// The actors of an import file, each read by the same rules as `POST /actors`' JSON: all of
 /// them, or every broken rule (up to [`MAX_REPORTED`]).
 pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {

@@ -10,7 +10,26 @@ pub mod negotiate;
 pub mod page;
 pub mod query;
 
+use axum::http::HeaderName;
+use axum::http::request::Parts;
+
 use crate::storage::StorageError;
+use crate::storage::history::ClientRequestId;
+
+/// The header of a request's id: the server's own, set on every request and sent back.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The server's id of a request (its [`REQUEST_ID`], set by the server) and the caller's own,
+/// which the middleware set aside: what a write records in the history.
+pub fn request_ids(parts: &Parts) -> (String, Option<ClientRequestId>) {
+    let server = parts
+        .headers
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (server, parts.extensions.get::<ClientRequestId>().cloned())
+}
 
 /// A request that cannot be answered as asked, before a presenter says so in its own form (the
 /// API's error JSON, a page).

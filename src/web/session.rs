@@ -21,9 +21,9 @@ use super::form::Form;
 use super::secret::{SessionId, digest_of, random_token};
 use super::{APP_PREFIX, Web};
 use crate::auth::{AuthError, Permission, Principal, Role};
-use crate::kit::Refusal;
 use crate::kit::csrf::{self, TOKEN_FIELD, TOKEN_HEADER};
 use crate::kit::page::{self, Refused, User};
+use crate::kit::{Refusal, request_ids};
 use crate::storage::history::{ClientRequestId, Editor};
 use crate::storage::{Database, StorageError, on_pool};
 
@@ -226,13 +226,7 @@ impl FromRequestParts<Arc<Web>> for SignedIn {
         if let Some(id) = &id
             && let Some(mut session) = resume(web, id).await?
         {
-            session.request_id = parts
-                .headers
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            session.client_request_id = parts.extensions.get::<ClientRequestId>().cloned();
+            (session.request_id, session.client_request_id) = request_ids(parts);
             return Ok(session);
         }
         let return_to = return_path(web, parts);
