@@ -229,6 +229,7 @@ impl From<StorageError> for ApiError {
             StorageError::VersionMismatch(_) => Self::PreconditionFailed(format!(
                 "{error}: If-Match does not match its current ETag"
             )),
+            StorageError::Invalid(invalid) => invalid.into(),
             StorageError::Unavailable => Self::Unavailable("the database is unavailable"),
             StorageError::Fault(error) => Self::internal(format!("database fault: {error}")),
         }

@@ -23,10 +23,9 @@ use super::Refusal;
 use super::negotiate;
 use super::query::{Paging, Sort};
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::model::{NewActor, RequestBody};
+use crate::model::{ActorFields, Fields, MovieFields, NewActor, RequestBody};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
 use crate::storage::{Database, Keyset, Page, SortKey, StorageResult};
@@ -43,21 +42,45 @@ pub fn wanted(headers: &HeaderMap) -> bool {
 trait Export: Sized + Send + 'static {
     type Sort: SortKey;
     type Filter: Send + Sync + 'static;
-    const HEADER: &'static str;
+    /// The resource's declared fields, whose cells come between `id` and the server's columns.
+    type Fields: Fields;
+    /// The columns the server adds after the fields'.
+    const TRAILING: &'static [&'static str];
     const FILE: &'static str;
     fn fetch(
         db: &Database,
         filter: &Self::Filter,
         keyset: &Keyset<Self::Sort>,
     ) -> impl Future<Output = StorageResult<Page<Self>>> + Send;
-    /// The row's cells, in the header's order.
-    fn cells(&self) -> Vec<Cow<'_, str>>;
+    fn id(&self) -> i64;
+    fn fields(&self) -> &Self::Fields;
+    /// The cells of [`Export::TRAILING`].
+    fn trailing(&self) -> Vec<String>;
+
+    /// The row's cells, in the header's order: every text defused.
+    fn cells(&self) -> Vec<String> {
+        let mut cells = vec![self.id().to_string()];
+        cells.extend(self.fields().cells().iter().map(|cell| text(cell).into_owned()));
+        cells.extend(self.trailing());
+        cells
+    }
+}
+
+/// The header row: `id`, each field's cells, the server's columns.
+fn header<T: Export>() -> Bytes {
+    let mut names = vec!["id".to_owned()];
+    names.extend(T::Fields::DECLARED.iter().flat_map(|field| field.cells()));
+    names.extend(T::TRAILING.iter().map(|name| (*name).to_owned()));
+    let mut line = names.join(",");
+    line.push_str("\r\n");
+    Bytes::from(line)
 }
 
 impl Export for Actor {
     type Sort = ActorSort;
     type Filter = ActorFilter;
-    const HEADER: &'static str = "id,name,age,gender,created_at,updated_at,movies\r\n";
+    type Fields = ActorFields;
+    const TRAILING: &'static [&'static str] = &["created_at", "updated_at", "movies"];
     const FILE: &'static str = "actors.csv";
 
     fn fetch(
@@ -68,7 +91,15 @@ impl Export for Actor {
         actors::list(db, filter, keyset)
     }
 
-    fn cells(&self) -> Vec<Cow<'_, str>> {
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn fields(&self) -> &ActorFields {
+        &self.fields
+    }
+
+    fn trailing(&self) -> Vec<String> {
         let movies: Vec<String> = self
             .movies
             .iter()
@@ -80,13 +111,9 @@ impl Export for Actor {
             })
             .collect();
         vec![
-            self.id.to_string().into(),
-            text(&self.name),
-            self.age.to_string().into(),
-            text(&self.gender),
-            timestamp(&self.created_at).into(),
-            timestamp(&self.updated_at).into(),
-            text(&movies.join("; ")).into_owned().into(),
+            timestamp(&self.created_at),
+            timestamp(&self.updated_at),
+            text(&movies.join("; ")).into_owned(),
         ]
     }
 }
@@ -94,7 +121,8 @@ impl Export for Actor {
 impl Export for Movie {
     type Sort = MovieSort;
     type Filter = MovieFilter;
-    const HEADER: &'static str = "id,title,release_date,created_at,updated_at,cast\r\n";
+    type Fields = MovieFields;
+    const TRAILING: &'static [&'static str] = &["created_at", "updated_at", "cast"];
     const FILE: &'static str = "movies.csv";
 
     fn fetch(
@@ -105,7 +133,15 @@ impl Export for Movie {
         movies::list(db, filter, keyset)
     }
 
-    fn cells(&self) -> Vec<Cow<'_, str>> {
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn fields(&self) -> &MovieFields {
+        &self.fields
+    }
+
+    fn trailing(&self) -> Vec<String> {
         let cast: Vec<String> = self
             .cast
             .iter()
@@ -115,12 +151,9 @@ impl Export for Movie {
             })
             .collect();
         vec![
-            self.id.to_string().into(),
-            text(&self.title),
-            self.release_date.to_string().into(),
-            timestamp(&self.created_at).into(),
-            timestamp(&self.updated_at).into(),
-            text(&cast.join("; ")).into_owned().into(),
+            timestamp(&self.created_at),
+            timestamp(&self.updated_at),
+            text(&cast.join("; ")).into_owned(),
         ]
     }
 }
@@ -200,7 +233,7 @@ async fn export<T: Export>(
     };
     let first = T::fetch(&db, &filter, &keyset).await?;
     let head = [
-        Bytes::from_static(T::HEADER.as_bytes()),
+        header::<T>(),
         write_rows(&first.items),
     ];
     let filter = Arc::new(filter);
@@ -258,8 +291,6 @@ pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 pub const MAX_REPORTED: usize = 100;
 /// Columns an export writes that an import ignores: the server assigns them.
 const SERVER_OWNED: &[&str] = &["id", "created_at", "updated_at", "movies", "photo"];
-/// Columns that hold whole numbers, read as JSON numbers so that the field's own rule applies.
-const NUMBER_COLUMNS: &[&str] = &["age"];
 
 /// One broken rule of an import: the row (the header is row 1), the column, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -298,17 +329,20 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
         Ok(header) => header.iter().map(|name| name.trim().to_owned()).collect(),
         Err(error) => return Err(header_problem(describe(&error))),
     };
+    let declared: Vec<String> = ActorFields::DECLARED
+        .iter()
+        .flat_map(|field| field.cells())
+        .collect();
     let mut problems = Vec::new();
     for (index, name) in columns.iter().enumerate() {
-        let known =
-            NewActor::FIELDS.contains(&name.as_str()) || SERVER_OWNED.contains(&name.as_str());
+        let known = declared.contains(name) || SERVER_OWNED.contains(&name.as_str());
         if !known {
             problems.push(RowProblem {
                 row: 1,
                 field: Some(crate::model::printable(name)),
                 message: format!(
                     "unknown column (expected {}; {} are ignored)",
-                    NewActor::FIELDS.join(", "),
+                    declared.join(", "),
                     SERVER_OWNED.join(", ")
                 ),
             });
@@ -320,13 +354,15 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
             });
         }
     }
-    for required in NewActor::FIELDS {
-        if !columns.iter().any(|name| name == required) {
-            problems.push(RowProblem {
-                row: 1,
-                field: Some((*required).to_owned()),
-                message: "is a required column".into(),
-            });
+    for required in ActorFields::DECLARED.iter().filter(|field| field.required) {
+        for cell in required.cells() {
+            if !columns.contains(&cell) {
+                problems.push(RowProblem {
+                    row: 1,
+                    field: Some(cell),
+                    message: "is a required column".into(),
+                });
+            }
         }
     }
     if !problems.is_empty() {
@@ -358,21 +394,19 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
         let row = record
             .position()
             .map_or(0, |position| position.record() + 1);
-        let mut object = serde_json::Map::new();
-        for (name, cell) in columns.iter().zip(record.iter()) {
-            if SERVER_OWNED.contains(&name.as_str()) || cell.is_empty() {
-                continue;
+        // An empty cell of a required field is one not given; an export's `'` is taken off.
+        let object = ActorFields::object_from_cells(|name| {
+            let index = columns.iter().position(|column| column == name)?;
+            let cell = record.get(index)?;
+            let required = ActorFields::DECLARED
+                .iter()
+                .any(|field| field.required && field.name == name);
+            if required && cell.is_empty() {
+                return None;
             }
-            let value = if NUMBER_COLUMNS.contains(&name.as_str()) {
-                cell.trim()
-                    .parse::<i64>()
-                    .map_or_else(|_| Value::String(cell.to_owned()), Value::from)
-            } else {
-                Value::String(cell.strip_prefix('\'').unwrap_or(cell).to_owned())
-            };
-            object.insert(name.clone(), value);
-        }
-        match NewActor::from_object(object) {
+            Some(cell.strip_prefix('\'').unwrap_or(cell))
+        });
+    match NewActor::from_object(object) {
             Ok(actor) => actors.push(actor),
             Err(invalid) => problems.extend(invalid.0.into_iter().map(|problem| RowProblem {
                 row,

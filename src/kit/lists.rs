@@ -6,14 +6,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Refusal;
-use super::query::{CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort};
-use crate::model::Age;
+use super::query::{
+    CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort, repeated,
+};
+use crate::model::{Age, Height};
 use crate::storage::actors::{ActorFilter, ActorSort};
 use crate::storage::history::{self, Change, Newest};
 use crate::storage::movies::{MovieFilter, MovieSort};
 use crate::storage::{Database, Kind};
 
-/// The query of `GET /actors`. Unknown and repeated parameters are refused.
+/// The filters by tag, each repeatable.
+pub const TAG_FILTERS: [&str; 3] = ["skill", "language", "union"];
+
+/// The query of `GET /actors`. Unknown parameters are refused, and so are repeated ones but
+/// the tag filters.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -36,6 +42,29 @@ pub struct ActorListQuery {
     /// The oldest age listed (inclusive).
     #[param(schema_with = Age::schema)]
     max_age: Option<Param<Age>>,
+    /// A skill the actor has, a whole tag compared regardless of case; repeatable, every one
+    /// given must match.
+    #[serde(default)]
+    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    skill: Vec<Param<SearchText>>,
+    /// A language the actor speaks, as `skill`.
+    #[serde(default)]
+    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    language: Vec<Param<SearchText>>,
+    /// A union the actor belongs to, as `skill`.
+    #[serde(default)]
+    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    union: Vec<Param<SearchText>>,
+    /// An age the actor can play: their playing range holds it (a range known at one end only
+    /// is open at the other).
+    #[param(schema_with = Age::schema)]
+    playing_age: Option<Param<Age>>,
+    /// The shortest height listed, in centimetres (inclusive).
+    #[param(schema_with = Height::schema)]
+    min_height: Option<Param<Height>>,
+    /// The tallest height listed, in centimetres (inclusive).
+    #[param(schema_with = Height::schema)]
+    max_height: Option<Param<Height>>,
 }
 
 impl ActorListQuery {
@@ -47,6 +76,20 @@ impl ActorListQuery {
             gender: self.gender.as_ref().and_then(|gender| gender.0.key()),
             min_age: self.min_age.as_ref().map(|age| age.0),
             max_age: self.max_age.as_ref().map(|age| age.0),
+            tags: [
+                ("skills", &self.skill),
+                ("languages", &self.language),
+                ("unions", &self.union),
+            ]
+            .into_iter()
+            .flat_map(|(field, tags)| {
+                tags.iter()
+                    .filter_map(move |tag| tag.0.key().map(|key| (field, key)))
+            })
+            .collect(),
+            playing_age: self.playing_age.as_ref().map(|age| age.0),
+            min_height: self.min_height.as_ref().map(|height| height.0),
+            max_height: self.max_height.as_ref().map(|height| height.0),
         }
     }
 

@@ -211,6 +211,9 @@ pub fn storage_error_page_for(user: Option<&User>, error: StorageError) -> Respo
                 capitalized(&error.to_string())
             ),
         ),
+        StorageError::Invalid(invalid) => {
+            error_page_for(user, StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string())
+        }
         StorageError::Unavailable => error_page_for(
             user,
             StatusCode::SERVICE_UNAVAILABLE,

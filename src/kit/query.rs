@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::Refusal;
-use crate::model::{AGE_MAX, Age, Field};
+use crate::model::{AGE_MAX, Age, Field, HEIGHT_MAX, HEIGHT_MIN, Height};
 use crate::storage::{KeyType, Keyset, SortKey, Value};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -23,10 +23,18 @@ pub const FILTER_TEXT_MAX: usize = 200;
 /// Longest accepted cursor; real ones are far shorter.
 const CURSOR_MAX: usize = 1024;
 
-/// A query string read into `T`: unknown and repeated parameters are refused, and every
-/// problem names the parameter (the API and the web app read their lists this way).
+/// A query string read into `T`: unknown parameters are refused, and so are repeated ones
+/// except where `T` takes a list; every problem names the parameter (the API and the web app
+/// read their lists this way).
 pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, Refusal> {
-    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+    let mut given: Vec<(String, Values)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        match given.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, values)) => values.0.push(value.into_owned()),
+            None => given.push((name.into_owned(), Values(vec![value.into_owned()]))),
+        }
+    }
+    let deserializer = de::value::MapDeserializer::<_, de::value::Error>::new(given.into_iter());
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
@@ -36,6 +44,44 @@ pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, Refusal> {
             format!("{path}: {message}")
         })
     })
+}
+
+/// The values one parameter is given: a list takes them all, any other parameter exactly one.
+struct Values(Vec<String>);
+
+impl<'de> Deserializer<'de> for Values {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match <[String; 1]>::try_from(self.0) {
+            Ok([one]) => visitor.visit_string(one),
+            Err(many) => Err(de::Error::custom(format!(
+                "is given {} times; give it once",
+                many.len()
+            ))),
+        }
+    }
+
+    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_seq(de::value::SeqDeserializer::new(self.0.into_iter()))
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de> de::IntoDeserializer<'de> for Values {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
 }
 
 /// A value of one query parameter, read from its text.
@@ -148,6 +194,28 @@ impl ParamValue for Age {
     fn schema() -> Schema {
         <Age as Field>::schema()
     }
+}
+
+impl ParamValue for Height {
+    fn parse(text: &str) -> Result<Self, String> {
+        text.parse::<i64>()
+            .ok()
+            .and_then(Height::new)
+            .ok_or_else(|| format!("must be an integer from {HEIGHT_MIN} to {HEIGHT_MAX}"))
+    }
+
+    fn schema() -> Schema {
+        <Height as Field>::schema()
+    }
+}
+
+/// The schema of a parameter that may be repeated, each value read as `T`.
+pub fn repeated<T: ParamValue>() -> Schema {
+    Schema::Array(
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::RefOr::T(T::schema()))
+            .build(),
+    )
 }
 
 impl ParamValue for NaiveDate {
@@ -349,7 +417,9 @@ impl Cursor {
             Value::Int(value) => value.into(),
             Value::Text(value) => value.into(),
             Value::OptionalText(value) => value.into(),
+            Value::OptionalInt(value) => value.into(),
             Value::Date(value) => value.to_string().into(),
+            Value::OptionalDate(value) => value.map(|date| date.to_string()).into(),
             Value::Time(value) => value.to_rfc3339().into(),
         };
         let cursor = Cursor {

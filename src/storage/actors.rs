@@ -5,24 +5,26 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 
-use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
+use super::fields;
+use super::history::{Action, Editor, Entry, create_recorded, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
-    StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool, search_key,
+    StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
 };
-use crate::model::{ActorChanges, Age, Field, Gender, Name, NewActor, ReleaseDate, Title};
+use crate::model::{
+    ActorChanges, ActorFields, Age, Field, Fields, Height, NewActor, ReleaseDate, Title,
+};
 
 /// An actor, with the movies it is cast in.
-#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, FromRow)]
 pub struct Actor {
     pub id: i64,
-    #[schema(schema_with = Name::schema)]
-    pub name: String,
-    #[schema(schema_with = Age::schema)]
-    pub age: i32,
-    #[schema(schema_with = Gender::schema)]
-    pub gender: String,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub fields: ActorFields,
     #[serde(serialize_with = "super::json::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::json::timestamp")]
@@ -33,6 +35,24 @@ pub struct Actor {
     /// Bumped on every change to this representation; the ETag.
     #[serde(skip)]
     pub version: i64,
+}
+
+impl utoipa::PartialSchema for Actor {
+    fn schema() -> RefOr<Schema> {
+        let movies = ArrayBuilder::new()
+            .items(Ref::from_schema_name("Role"))
+            .description(Some("The movies this actor is cast in, by release date."));
+        let more = ObjectBuilder::new()
+            .property("movies", movies)
+            .required("movies");
+        fields::representation::<ActorFields>("An actor, with the movies it is cast in.", more)
+    }
+}
+
+impl ToSchema for Actor {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push(("Role".to_owned(), <Role as utoipa::PartialSchema>::schema()));
+    }
 }
 
 /// A movie an actor is cast in.
@@ -53,12 +73,19 @@ pub struct Role {
 /// bound to, so every field counts.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ActorFilter {
-    /// A case-folded substring of the name ([`search_key`]).
+    /// A case-folded substring of the name ([`super::search_key`]).
     pub name_contains: Option<String>,
-    /// A case-folded gender ([`search_key`]).
+    /// A case-folded gender ([`super::search_key`]).
     pub gender: Option<String>,
     pub min_age: Option<Age>,
     pub max_age: Option<Age>,
+    /// Case-folded tags, each of which an actor must hold: `(field, tag)`, the field one of the
+    /// indexed lists (`skills`, `languages`, `unions`).
+    pub tags: Vec<(&'static str, String)>,
+    /// An age the actor's playing range must hold.
+    pub playing_age: Option<Age>,
+    pub min_height: Option<Height>,
+    pub max_height: Option<Height>,
 }
 
 /// The columns an actor list can be sorted by.
@@ -93,8 +120,8 @@ impl ActorSort {
     pub fn value(self, actor: &Actor) -> Value {
         match self {
             Self::Id => Value::Int(actor.id),
-            Self::Name => Value::Text(actor.name.clone()),
-            Self::Age => Value::Int(actor.age.into()),
+            Self::Name => Value::Text(actor.fields.name.as_str().to_owned()),
+            Self::Age => Value::Int(actor.fields.age.years().into()),
         }
     }
 }
@@ -107,8 +134,8 @@ fn columns(dialect: &Dialect, table: &str) -> String {
         "m.release_date, m.id",
     );
     format!(
-        "{table}.id, {table}.name, {table}.age, {table}.gender, {table}.version, \
-         {table}.created_at, {table}.updated_at, {movies} AS movies"
+        "{table}.id, {}, {table}.version, {table}.created_at, {table}.updated_at, {movies} AS movies",
+        fields::read_columns::<ActorFields>(table)
     )
 }
 
@@ -123,44 +150,58 @@ fn returning(dialect: &Dialect) -> String {
     format!(" RETURNING {}", columns(dialect, "actors"))
 }
 
-const INSERT: &str =
-    "INSERT INTO actors (name, name_key, age, gender, gender_key, created_at, updated_at) VALUES ";
+/// Tag rows written per statement (3 parameters each).
+const TAG_BATCH: usize = 1000;
 
-/// Appends the values of one new actor's row, created at `now`.
-fn push_row(sql: &mut Sql, actor: &NewActor, now: DateTime<Utc>) {
-    sql.push("(");
-    sql.bind(Value::Text(actor.name.as_str().to_owned()))
-        .push(", ");
-    sql.bind(Value::Text(search_key(actor.name.as_str())))
-        .push(", ");
-    sql.bind(Value::Int(actor.age.years().into())).push(", ");
-    sql.bind(Value::Text(actor.gender.as_str().to_owned()))
-        .push(", ");
-    sql.bind(Value::Text(search_key(actor.gender.as_str())))
-        .push(", ");
-    sql.bind(Value::Time(now)).push(", ");
-    sql.bind(Value::Time(now)).push(")");
+/// The statements that index the tags of actors, `(actor id, field, folded tag)`.
+pub(super) fn tag_inserts(rows: &[(i64, &'static str, String)]) -> Vec<Sql> {
+    rows.chunks(TAG_BATCH)
+        .map(|batch| {
+            let mut sql = Sql::new("INSERT INTO actor_tags (actor_id, field, tag) VALUES ");
+            for (index, (id, field, tag)) in batch.iter().enumerate() {
+                sql.push(if index == 0 { "(" } else { ", (" });
+                sql.bind(Value::Int(*id)).push(", ");
+                sql.bind(Value::Text((*field).to_owned())).push(", ");
+                sql.bind(Value::Text(tag.clone())).push(")");
+            }
+            sql
+        })
+        .collect()
 }
 
-/// What the history records of a new actor.
-fn created(actor: &NewActor) -> FieldChanges {
-    FieldChanges::new()
-        .field("name", None::<&str>, actor.name.as_str())
-        .field("age", None::<i32>, actor.age.years())
-        .field("gender", None::<&str>, actor.gender.as_str())
+/// The tag rows of one actor.
+pub(super) fn tag_rows(id: i64, actor: &ActorFields) -> Vec<(i64, &'static str, String)> {
+    fields::tags(actor)
+        .into_iter()
+        .map(|(field, tag)| (id, field, tag))
+        .collect()
+}
+
+/// Runs [`tag_inserts`] on a transaction of either backend.
+macro_rules! index_tags {
+    ($tx:expr, $rows:expr) => {
+        for sql in tag_inserts($rows) {
+            bind_args!(sqlx::query(&sql.text), sql.args)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
 }
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn create(db: &Database, actor: &NewActor, editor: &Editor) -> StorageResult<Actor> {
-    let mut sql = Sql::new(INSERT);
-    push_row(&mut sql, actor, super::now());
-    let changes = created(actor);
+    let mut sql = fields::insert::<ActorFields>("actors");
+    fields::push_row(&mut sql, actor, super::now());
+    let changes = fields::created(actor);
+    let tags = fields::tags(actor);
     Ok(on_pool!(db, pool, dialect => {
-        create_recorded!(pool, dialect, Actor, sql, columns, returning, Kind::Actor, changes, editor)
+        create_recorded!(pool, dialect, Actor, sql, columns, returning, Kind::Actor, changes, editor, |tx, id| {
+            index_tags!(tx, &tags.iter().map(|(field, tag)| (id, *field, tag.clone())).collect::<Vec<_>>());
+        }, tags.is_empty())
     }))
 }
 
-/// Rows an import writes per statement (7 parameters each, well under either database's limit).
+/// Rows an import writes per statement (13 parameters each, well under either database's limit).
 const IMPORT_BATCH: usize = 500;
 
 /// Creates every actor of `actors`, with their history, in one transaction: all or none. After
@@ -178,12 +219,12 @@ pub async fn import(
         let mut tx = connection.begin_with(dialect.begin_write).await?;
         let mut written = 0;
         for batch in actors.chunks(IMPORT_BATCH) {
-            let mut sql = Sql::new(INSERT);
+            let mut sql = fields::insert::<ActorFields>("actors");
             for (index, actor) in batch.iter().enumerate() {
                 if index > 0 {
                     sql.push(", ");
                 }
-                push_row(&mut sql, actor, now);
+                fields::push_row(&mut sql, actor, now);
             }
             sql.push(" RETURNING id");
             let mut ids: Vec<i64> = bind_args!(sqlx::query_scalar(&sql.text), sql.args)
@@ -191,10 +232,16 @@ pub async fn import(
                 .await?;
             // One statement takes its ids in the order of its rows.
             ids.sort_unstable();
+            let tags: Vec<_> = ids
+                .iter()
+                .zip(batch)
+                .flat_map(|(id, actor)| tag_rows(*id, actor))
+                .collect();
+            index_tags!(tx, &tags);
             let entries: Vec<Entry> = ids
                 .into_iter()
                 .zip(batch)
-                .map(|(id, actor)| Entry { kind: Kind::Actor, id, action: Action::Create, changes: created(actor) })
+                .map(|(id, actor)| Entry { kind: Kind::Actor, id, action: Action::Create, changes: fields::created(actor) })
                 .collect();
             record_changes!(&mut *tx, &entries, editor);
             written += batch.len();
@@ -215,35 +262,31 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
 }
 
 /// A page of actors, each with its movies: see [`Listing`].
-const LISTING: Listing = Listing {
-    table: "actors",
-    columns: &[
-        "id",
-        "name",
-        "age",
-        "gender",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    link: "c.actor_id",
-    other: "movies m ON m.id = c.movie_id",
-    joined: &[
-        ("m.id", "movie_id"),
-        ("m.title", "movie_title"),
-        ("m.release_date", "movie_release_date"),
-        ("c.character", "character"),
-    ],
-    joined_order: &["movie_release_date", "movie_id"],
-};
+fn listing() -> Listing {
+    let mut columns = vec!["id"];
+    columns.extend(fields::column_names::<ActorFields>());
+    columns.extend(["version", "created_at", "updated_at"]);
+    Listing {
+        table: "actors",
+        columns,
+        link: "c.actor_id",
+        other: "movies m ON m.id = c.movie_id",
+        joined: &[
+            ("m.id", "movie_id"),
+            ("m.title", "movie_title"),
+            ("m.release_date", "movie_release_date"),
+            ("c.character", "character"),
+        ],
+        joined_order: &["movie_release_date", "movie_id"],
+    }
+}
 
-/// A row of [`LISTING`]: an actor, and one of its movies if it has any.
+/// A row of [`listing`]: an actor, and one of its movies if it has any.
 #[derive(FromRow)]
 struct ListedActor {
     id: i64,
-    name: String,
-    age: i32,
-    gender: String,
+    #[sqlx(flatten)]
+    fields: ActorFields,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -254,7 +297,8 @@ struct ListedActor {
 }
 
 /// One page of actors, with their movies, in one statement. A substring filter walks the ids
-/// (an index-only scan of ids and folded names), any other page reads its rows directly.
+/// (an index-only scan of ids and folded names), any other page reads its rows directly. A tag
+/// filter starts from the tag index: the ids holding the tag, however few among however many.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
@@ -272,19 +316,39 @@ pub async fn list(
                 .push("gender_key = ")
                 .bind(Value::Text(gender.clone()));
         }
-        if let Some(min_age) = filter.min_age {
-            sql.and()
-                .push("age >= ")
-                .bind(Value::Int(min_age.years().into()));
+        let bounds = [
+            ("age >= ", filter.min_age.map(Age::years)),
+            ("age <= ", filter.max_age.map(Age::years)),
+            ("height_cm >= ", filter.min_height.map(Height::get)),
+            ("height_cm <= ", filter.max_height.map(Height::get)),
+        ];
+        for (condition, bound) in bounds {
+            if let Some(bound) = bound {
+                sql.and().push(condition).bind(Value::Int(bound.into()));
+            }
         }
-        if let Some(max_age) = filter.max_age {
+        if let Some(age) = filter.playing_age {
+            // A range known at one end only is open at the other.
+            let age = i64::from(age.years());
             sql.and()
-                .push("age <= ")
-                .bind(Value::Int(max_age.years().into()));
+                .push("(playing_age_min IS NOT NULL OR playing_age_max IS NOT NULL) AND COALESCE(playing_age_min, 0) <= ")
+                .bind(Value::Int(age))
+                .push(" AND COALESCE(playing_age_max, ")
+                .push(&crate::model::AGE_MAX.to_string())
+                .push(") >= ")
+                .bind(Value::Int(age));
+        }
+        for (field, tag) in &filter.tags {
+            sql.and()
+                .push("id IN (SELECT actor_id FROM actor_tags WHERE field = ")
+                .bind(Value::Text((*field).to_owned()))
+                .push(" AND tag = ")
+                .bind(Value::Text(tag.clone()))
+                .push(")");
         }
     };
     let rows = on_pool!(db, pool, dialect => {
-        let sql = LISTING.page(dialect, keyset, filter.name_contains.is_some(), conditions);
+        let sql = listing().page(dialect, keyset, filter.name_contains.is_some(), conditions);
         bind_args!(sqlx::query_as::<_, ListedActor>(&sql.text), sql.args)
             .fetch_all(&mut *super::acquire(pool).await?)
             .await?
@@ -294,9 +358,7 @@ pub async fn list(
         |row| row.id,
         |row| Actor {
             id: row.id,
-            name: row.name.clone(),
-            age: row.age,
-            gender: row.gender.clone(),
+            fields: row.fields.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
             movies: Vec::new(),
@@ -323,60 +385,30 @@ pub async fn list(
 /// An actor's own fields as they are now, read to tell what a change changes.
 #[derive(FromRow)]
 struct Current {
-    name: String,
-    age: i32,
-    gender: String,
+    #[sqlx(flatten)]
+    fields: ActorFields,
     version: i64,
 }
 
-const CURRENT: &str = "SELECT name, age, gender, version FROM actors WHERE id = $1";
-
-impl Current {
-    /// What `changes` would change, field by field.
-    fn diff(&self, changes: &ActorChanges) -> FieldChanges {
-        let mut diff = FieldChanges::new();
-        if let Some(name) = &changes.name {
-            diff = diff.field("name", &self.name, name.as_str());
-        }
-        if let Some(age) = changes.age {
-            diff = diff.field("age", self.age, age.years());
-        }
-        if let Some(gender) = &changes.gender {
-            diff = diff.field("gender", &self.gender, gender.as_str());
-        }
-        diff
-    }
-
-    /// Every field, as a delete records it.
-    fn deleted(&self) -> FieldChanges {
-        FieldChanges::new()
-            .field("name", &self.name, None::<&str>)
-            .field("age", self.age, None::<i32>)
-            .field("gender", &self.gender, None::<&str>)
-    }
+fn current() -> String {
+    format!(
+        "SELECT {}, version FROM actors WHERE id = $1",
+        fields::read_columns::<ActorFields>("actors")
+    )
 }
 
-/// `UPDATE` of the fields `changes` sets, with the version bump, for the actor at `version`.
-fn update_statement(id: i64, version: i64, changes: &ActorChanges, dialect: &Dialect) -> Sql {
+/// `UPDATE` of the fields that differ, with the version bump, for the actor at `version`.
+fn update_statement(
+    id: i64,
+    current: &Current,
+    changed: &ActorFields,
+    dialect: &Dialect,
+) -> Sql {
     let mut sql = Sql::new("UPDATE actors SET version = version + 1, updated_at = ");
     sql.bind(Value::Time(super::now()));
-    if let Some(name) = &changes.name {
-        sql.push(", name = ")
-            .bind(Value::Text(name.as_str().to_owned()));
-        sql.push(", name_key = ")
-            .bind(Value::Text(search_key(name.as_str())));
-    }
-    if let Some(age) = changes.age {
-        sql.push(", age = ").bind(Value::Int(age.years().into()));
-    }
-    if let Some(gender) = &changes.gender {
-        sql.push(", gender = ")
-            .bind(Value::Text(gender.as_str().to_owned()));
-        sql.push(", gender_key = ")
-            .bind(Value::Text(search_key(gender.as_str())));
-    }
+    fields::push_assignments(&mut sql, &current.fields, changed);
     sql.push(" WHERE id = ").bind(Value::Int(id));
-    sql.push(" AND version = ").bind(Value::Int(version));
+    sql.push(" AND version = ").bind(Value::Int(current.version));
     sql.push(&returning(dialect));
     sql
 }
@@ -386,7 +418,8 @@ const BUMP_MOVIES: &str = "UPDATE movies SET version = version + 1 \
 
 /// Changes the fields that differ from what is stored, in one `UPDATE` of only those fields (so
 /// concurrent changes of other fields are kept), with their history, in one transaction. A change
-/// that changes nothing writes nothing.
+/// that changes nothing writes nothing. A change whose result breaks a rule that joins fields
+/// (playing ages in order) is refused.
 ///
 /// A rename also changes the movies the actor is cast in (their casts show the name), so it
 /// bumps their versions in the same transaction. Movies are locked before actors in every write
@@ -405,7 +438,7 @@ pub async fn update(
 ) -> StorageResult<Actor> {
     on_pool!(db, pool, dialect => {
         let lock = if changes.name.is_some() { "" } else { dialect.for_update };
-        let read = format!("{CURRENT}{lock}");
+        let read = format!("{}{lock}", current());
         let mut connection = super::acquire(pool).await?;
         for _ in 0..WRITE_ATTEMPTS {
             let mut tx = connection.begin_with(dialect.begin_write).await?;
@@ -415,21 +448,27 @@ pub async fn update(
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
             super::expect_version(if_match, current.version, Kind::Actor)?;
-            let diff = current.diff(changes);
-            if diff.is_empty() {
+            let changed = current.fields.changed(changes).checked().map_err(StorageError::Invalid)?;
+            if changed == current.fields {
                 let query = format!("{} WHERE a.id = $1", select(dialect));
                 let actor = sqlx::query_as::<_, Actor>(&query).bind(id).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
                 return Ok(actor);
             }
-            if changes.name.as_ref().is_some_and(|name| name.as_str() != current.name) {
+            if changed.name != current.fields.name {
                 sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
             }
-            let sql = update_statement(id, current.version, changes, dialect);
+            let sql = update_statement(id, &current, &changed, dialect);
             let updated = bind_args!(sqlx::query_as::<_, Actor>(&sql.text), sql.args)
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(actor) = updated {
+                let tags = tag_rows(id, &changed);
+                if tags != tag_rows(id, &current.fields) {
+                    sqlx::query("DELETE FROM actor_tags WHERE actor_id = $1").bind(id).execute(&mut *tx).await?;
+                    index_tags!(tx, &tags);
+                }
+                let diff = fields::changed(&current.fields, &changed);
                 let entry = Entry { kind: Kind::Actor, id, action: Action::Update, changes: diff };
                 record_changes!(&mut *tx, &[entry], editor);
                 tx.commit().await?;
@@ -440,8 +479,9 @@ pub async fn update(
     })
 }
 
-/// Deletes an actor and (by cascade) its castings, with the version bump of the movies it was
-/// cast in and the history of both, locking in the same order as [`update`] does for a rename.
+/// Deletes an actor and (by cascade) its castings and tags, with the version bump of the movies
+/// it was cast in and the history of both, locking in the same order as [`update`] does for a
+/// rename.
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn delete(
     db: &Database,
@@ -451,9 +491,10 @@ pub async fn delete(
 ) -> StorageResult<()> {
     on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
+        let read = current();
         for _ in 0..WRITE_ATTEMPTS {
             let mut tx = connection.begin_with(dialect.begin_write).await?;
-            let current = sqlx::query_as::<_, Current>(CURRENT)
+            let current = sqlx::query_as::<_, Current>(&read)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -476,7 +517,7 @@ pub async fn delete(
                     kind: Kind::Actor,
                     id,
                     action: Action::Delete,
-                    changes: current.deleted(),
+                    changes: fields::deleted(&current.fields),
                 }];
                 entries.extend(roles.into_iter().map(|(movie_id, character)| Entry {
                     kind: Kind::Movie,

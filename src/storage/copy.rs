@@ -2,11 +2,13 @@
 //! history included, with ids and versions (so ETags) kept; and online backups of SQLite
 //! (`movie-manager backup PATH`). Sign-in sessions are not moved: they are short-lived.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
+use super::fields;
 use super::history::{CHANGE_COLUMNS, ChangeRow};
 use super::{Database, Sql, Value, bind_args, on_pool};
+use crate::model::{ActorFields, Fields, MovieFields};
 
 /// Rows read and written per statement: few round trips, well within both databases' limits on
 /// bound parameters.
@@ -39,7 +41,7 @@ trait CopiedRow:
     + Unpin
 {
     const TABLE: &'static str;
-    const COLUMNS: &'static str;
+    fn columns() -> String;
     /// The columns rows are read in order of, and the condition for the rows after a key
     /// (bound as `$1`, `$2`).
     const ORDER: &'static str;
@@ -47,6 +49,10 @@ trait CopiedRow:
     fn values(self) -> Vec<Value>;
     /// The key values of this row, to read the next batch after it.
     fn key(&self) -> (i64, i64);
+    /// The rows of `actor_tags` this row stands for: they are derived, and made again.
+    fn tags(&self) -> Vec<(i64, &'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// Defines the row of a table as `copy` moves it: its columns are its fields, in order.
@@ -62,7 +68,10 @@ macro_rules! copied_row {
 
         impl CopiedRow for $row {
             const TABLE: &'static str = $table;
-            const COLUMNS: &'static str = stringify!($($field),+);
+
+            fn columns() -> String {
+                stringify!($($field),+).to_owned()
+            }
             const ORDER: &'static str = $order;
             const AFTER: &'static str = $after;
 
@@ -78,27 +87,70 @@ macro_rules! copied_row {
     };
 }
 
-copied_row!(ActorRow, "actors", order "id", after "id > $1", key |row| (row.id, 0), {
+/// A row of a declared resource's table: its id, its fields (with their folded twins), its
+/// version and timestamps.
+#[derive(FromRow)]
+struct DeclaredRow<F> {
     id: i64,
-    name: String,
-    name_key: String,
-    age: i32,
-    gender: String,
-    gender_key: String,
+    #[sqlx(flatten)]
+    fields: F,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-});
+}
 
-copied_row!(MovieRow, "movies", order "id", after "id > $1", key |row| (row.id, 0), {
-    id: i64,
-    title: String,
-    title_key: String,
-    release_date: NaiveDate,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-});
+/// Which table holds each declared resource.
+trait Table: Fields {
+    const TABLE: &'static str;
+    /// The tags a row of it stands for.
+    fn tags(&self, _id: i64) -> Vec<(i64, &'static str, String)> {
+        Vec::new()
+    }
+}
+
+impl Table for ActorFields {
+    const TABLE: &'static str = "actors";
+
+    fn tags(&self, id: i64) -> Vec<(i64, &'static str, String)> {
+        super::actors::tag_rows(id, self)
+    }
+}
+
+impl Table for MovieFields {
+    const TABLE: &'static str = "movies";
+}
+
+impl<F> CopiedRow for DeclaredRow<F>
+where
+    F: Table + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> FromRow<'r, sqlx::postgres::PgRow> + Unpin,
+{
+    const TABLE: &'static str = F::TABLE;
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn columns() -> String {
+        format!("id, {}, version, created_at, updated_at", fields::written_columns::<F>().join(", "))
+    }
+
+    fn values(self) -> Vec<Value> {
+        let mut values = vec![Value::from(self.id)];
+        values.extend(fields::written_values(&self.fields));
+        values.extend([
+            Value::from(self.version),
+            Value::from(self.created_at),
+            Value::from(self.updated_at),
+        ]);
+        values
+    }
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, 0)
+    }
+
+    fn tags(&self) -> Vec<(i64, &'static str, String)> {
+        self.fields.tags(self.id)
+    }
+}
 
 copied_row!(
     CastingRow, "castings", order "movie_id, actor_id", after "(movie_id, actor_id) > ($1, $2)",
@@ -114,7 +166,10 @@ copied_row!(
 /// The history's rows are the history module's own.
 impl CopiedRow for ChangeRow {
     const TABLE: &'static str = "changes";
-    const COLUMNS: &'static str = CHANGE_COLUMNS;
+
+    fn columns() -> String {
+        CHANGE_COLUMNS.to_owned()
+    }
     const ORDER: &'static str = "id";
     const AFTER: &'static str = "id > $1";
 
@@ -163,7 +218,7 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
                     loop {
                         let read = format!(
                             "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {BATCH}",
-                            <$row>::COLUMNS,
+                            <$row>::columns(),
                             <$row>::TABLE,
                             <$row>::AFTER,
                             <$row>::ORDER,
@@ -179,8 +234,9 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
                         let mut insert = Sql::new(&format!(
                             "INSERT INTO {} ({}){overriding} VALUES ",
                             <$row>::TABLE,
-                            <$row>::COLUMNS
+                            <$row>::columns()
                         ));
+                        let tags: Vec<_> = rows.iter().flat_map(CopiedRow::tags).collect();
                         for (index, row) in rows.into_iter().enumerate() {
                             insert.push(if index == 0 { "(" } else { ", (" });
                             for (column, value) in row.values().into_iter().enumerate() {
@@ -194,12 +250,17 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
                         bind_args!(sqlx::query(&insert.text), insert.args)
                             .execute(&mut *writer)
                             .await?;
+                        for sql in super::actors::tag_inserts(&tags) {
+                            bind_args!(sqlx::query(&sql.text), sql.args)
+                                .execute(&mut *writer)
+                                .await?;
+                        }
                     }
                     count
                 }};
             }
-            copied.actors = transfer!(ActorRow);
-            copied.movies = transfer!(MovieRow);
+            copied.actors = transfer!(DeclaredRow<ActorFields>);
+            copied.movies = transfer!(DeclaredRow<MovieFields>);
             copied.castings = transfer!(CastingRow);
             copied.changes = transfer!(ChangeRow);
             // Ids go on after the highest the source ever assigned: a deleted actor's id (and

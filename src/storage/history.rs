@@ -253,10 +253,18 @@ pub fn create_in_one_statement(
 /// process, its statements cost no round trip). `$columns` gives the resource's columns for a
 /// table alias, `$returning` the `RETURNING` clause of a write to its table.
 macro_rules! create_recorded {
-    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $returning:expr, $kind:expr, $changes:expr, $editor:expr) => {{
+    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $returning:expr, $kind:expr, $changes:expr, $editor:expr) => {
+        $crate::storage::history::create_recorded!(
+            $pool, $dialect, $row, $insert, $columns, $returning, $kind, $changes, $editor,
+            |_connection, _id| {}, true
+        )
+    };
+    // `$after` runs in the transaction with the new row's id; where it writes anything, pass
+    // `$one_statement` false, so that PostgreSQL takes the transaction's way too.
+    ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $returning:expr, $kind:expr, $changes:expr, $editor:expr, |$tx:ident, $id:ident| $after:block, $one_statement:expr) => {{
         let (mut insert, changes) = ($insert, $changes);
         let mut connection = $crate::storage::acquire($pool).await?;
-        if $dialect.sqlite {
+        if $dialect.sqlite || !$one_statement {
             insert.push(&$returning($dialect));
             let mut tx =
                 sqlx::Connection::begin_with(&mut *connection, $dialect.begin_write).await?;
@@ -264,6 +272,11 @@ macro_rules! create_recorded {
                 $crate::storage::bind_args!(sqlx::query_as::<_, $row>(&insert.text), insert.args)
                     .fetch_one(&mut *tx)
                     .await?;
+            {
+                let $tx = &mut *tx;
+                let $id = created.id;
+                $after
+            }
             let entry = $crate::storage::history::Entry {
                 kind: $kind,
                 id: created.id,

@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod castings;
 pub mod copy;
+mod fields;
 pub mod history;
 mod json;
 pub mod movies;
@@ -91,6 +92,9 @@ pub enum StorageError {
     /// The database cannot be reached right now; the client may retry.
     #[error("database unavailable")]
     Unavailable,
+    /// The write would break a rule that joins several fields (checked against what is stored).
+    #[error("{0}")]
+    Invalid(crate::model::Invalid),
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Fault(sqlx::Error),

@@ -5,24 +5,24 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 
-use super::history::{Action, Editor, Entry, FieldChanges, create_recorded, record_changes};
-use super::search_key;
+use super::fields;
+use super::history::{Action, Editor, Entry, create_recorded, record_changes};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
     StorageResult, Value, bind_args, gather, like_contains, on_pool,
 };
-use crate::model::{Field, MovieChanges, Name, NewMovie, ReleaseDate, Title};
+use crate::model::{Field, Fields, MovieChanges, MovieFields, Name, NewMovie};
 
 /// A movie, with its cast.
-#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, FromRow)]
 pub struct Movie {
     pub id: i64,
-    #[schema(schema_with = Title::schema)]
-    pub title: String,
-    #[schema(schema_with = ReleaseDate::schema)]
-    #[serde(serialize_with = "super::json::date")]
-    pub release_date: NaiveDate,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub fields: MovieFields,
     #[serde(serialize_with = "super::json::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::json::timestamp")]
@@ -33,6 +33,25 @@ pub struct Movie {
     /// Bumped on every change to this representation, the cast's included; the ETag.
     #[serde(skip)]
     pub version: i64,
+}
+
+impl utoipa::PartialSchema for Movie {
+    fn schema() -> RefOr<Schema> {
+        let cast = ArrayBuilder::new()
+            .items(Ref::from_schema_name("CastMember"))
+            .description(Some("The actors cast in this movie, in the order they were cast."));
+        let more = ObjectBuilder::new().property("cast", cast).required("cast");
+        fields::representation::<MovieFields>("A movie, with its cast.", more)
+    }
+}
+
+impl ToSchema for Movie {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            "CastMember".to_owned(),
+            <CastMember as utoipa::PartialSchema>::schema(),
+        ));
+    }
 }
 
 /// An actor in a movie's cast.
@@ -88,8 +107,8 @@ impl MovieSort {
     pub fn value(self, movie: &Movie) -> Value {
         match self {
             Self::Id => Value::Int(movie.id),
-            Self::Title => Value::Text(movie.title.clone()),
-            Self::ReleaseDate => Value::Date(movie.release_date),
+            Self::Title => Value::Text(movie.fields.title.as_str().to_owned()),
+            Self::ReleaseDate => Value::Date(movie.fields.release_date.date()),
         }
     }
 }
@@ -102,8 +121,8 @@ fn columns(dialect: &Dialect, table: &str) -> String {
         "c.created_at, a.id",
     );
     format!(
-        "{table}.id, {table}.title, {table}.release_date, {table}.version, \
-         {table}.created_at, {table}.updated_at, {cast} AS cast"
+        "{table}.id, {}, {table}.version, {table}.created_at, {table}.updated_at, {cast} AS cast",
+        fields::read_columns::<MovieFields>(table)
     )
 }
 
@@ -120,20 +139,9 @@ fn returning(dialect: &Dialect) -> String {
 
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn create(db: &Database, movie: &NewMovie, editor: &Editor) -> StorageResult<Movie> {
-    let now = super::now();
-    let mut sql = Sql::new(
-        "INSERT INTO movies (title, title_key, release_date, created_at, updated_at) VALUES (",
-    );
-    sql.bind(Value::Text(movie.title.as_str().to_owned()))
-        .push(", ");
-    sql.bind(Value::Text(search_key(movie.title.as_str())))
-        .push(", ");
-    sql.bind(Value::Date(movie.release_date.date())).push(", ");
-    sql.bind(Value::Time(now)).push(", ");
-    sql.bind(Value::Time(now)).push(")");
-    let changes = FieldChanges::new()
-        .field("title", None::<&str>, movie.title.as_str())
-        .field("release_date", None::<NaiveDate>, movie.release_date.date());
+    let mut sql = fields::insert::<MovieFields>("movies");
+    fields::push_row(&mut sql, movie, super::now());
+    let changes = fields::created(movie);
     Ok(on_pool!(db, pool, dialect => {
         create_recorded!(pool, dialect, Movie, sql, columns, returning, Kind::Movie, changes, editor)
     }))
@@ -149,33 +157,31 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
 }
 
 /// A page of movies, each with its cast: see [`Listing`].
-const LISTING: Listing = Listing {
-    table: "movies",
-    columns: &[
-        "id",
-        "title",
-        "release_date",
-        "version",
-        "created_at",
-        "updated_at",
-    ],
-    link: "c.movie_id",
-    other: "actors a ON a.id = c.actor_id",
-    joined: &[
-        ("a.id", "actor_id"),
-        ("a.name", "actor_name"),
-        ("c.character", "character"),
-        ("c.created_at", "cast_at"),
-    ],
-    joined_order: &["cast_at", "actor_id"],
-};
+fn listing() -> Listing {
+    let mut columns = vec!["id"];
+    columns.extend(fields::column_names::<MovieFields>());
+    columns.extend(["version", "created_at", "updated_at"]);
+    Listing {
+        table: "movies",
+        columns,
+        link: "c.movie_id",
+        other: "actors a ON a.id = c.actor_id",
+        joined: &[
+            ("a.id", "actor_id"),
+            ("a.name", "actor_name"),
+            ("c.character", "character"),
+            ("c.created_at", "cast_at"),
+        ],
+        joined_order: &["cast_at", "actor_id"],
+    }
+}
 
-/// A row of [`LISTING`]: a movie, and one of its cast if it has any.
+/// A row of [`listing`]: a movie, and one of its cast if it has any.
 #[derive(FromRow)]
 struct ListedMovie {
     id: i64,
-    title: String,
-    release_date: NaiveDate,
+    #[sqlx(flatten)]
+    fields: MovieFields,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -205,7 +211,7 @@ pub async fn list(
         }
     };
     let rows = on_pool!(db, pool, dialect => {
-        let sql = LISTING.page(dialect, keyset, filter.title_contains.is_some(), conditions);
+        let sql = listing().page(dialect, keyset, filter.title_contains.is_some(), conditions);
         bind_args!(sqlx::query_as::<_, ListedMovie>(&sql.text), sql.args)
             .fetch_all(&mut *super::acquire(pool).await?)
             .await?
@@ -215,8 +221,7 @@ pub async fn list(
         |row| row.id,
         |row| Movie {
             id: row.id,
-            title: row.title.clone(),
-            release_date: row.release_date,
+            fields: row.fields.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
             cast: Vec::new(),
@@ -240,28 +245,16 @@ pub async fn list(
 /// A movie's own fields as they are now, read (and locked) to tell what a change changes.
 #[derive(FromRow)]
 struct Current {
-    title: String,
-    release_date: NaiveDate,
+    #[sqlx(flatten)]
+    fields: MovieFields,
     version: i64,
-}
-
-impl Current {
-    fn diff(&self, changes: &MovieChanges) -> FieldChanges {
-        let mut diff = FieldChanges::new();
-        if let Some(title) = &changes.title {
-            diff = diff.field("title", &self.title, title.as_str());
-        }
-        if let Some(release_date) = changes.release_date {
-            diff = diff.field("release_date", self.release_date, release_date.date());
-        }
-        diff
-    }
 }
 
 /// Reads a movie's own fields and locks its row, for the rest of the transaction.
 fn lock(dialect: &Dialect) -> String {
     format!(
-        "SELECT title, release_date, version FROM movies WHERE id = $1{}",
+        "SELECT {}, version FROM movies WHERE id = $1{}",
+        fields::read_columns::<MovieFields>("movies"),
         dialect.for_update
     )
 }
@@ -282,21 +275,7 @@ pub async fn update(
     if_match: Option<&[i64]>,
     editor: &Editor,
 ) -> StorageResult<Movie> {
-    let mut sql = Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
-    sql.bind(Value::Time(super::now()));
-    if let Some(title) = &changes.title {
-        sql.push(", title = ")
-            .bind(Value::Text(title.as_str().to_owned()));
-        sql.push(", title_key = ")
-            .bind(Value::Text(search_key(title.as_str())));
-    }
-    if let Some(release_date) = changes.release_date {
-        sql.push(", release_date = ")
-            .bind(Value::Date(release_date.date()));
-    }
-    sql.push(" WHERE id = ").bind(Value::Int(id));
     on_pool!(db, pool, dialect => {
-        sql.push(&returning(dialect));
         let mut connection = super::acquire(pool).await?;
         let mut tx = connection.begin_with(dialect.begin_write).await?;
         let current = sqlx::query_as::<_, Current>(&lock(dialect))
@@ -305,11 +284,17 @@ pub async fn update(
             .await?
             .ok_or(StorageError::NotFound(Kind::Movie.name(), id))?;
         super::expect_version(if_match, current.version, Kind::Movie)?;
-        let diff = current.diff(changes);
-        let movie = if diff.is_empty() {
+        let changed = current.fields.changed(changes).checked().map_err(StorageError::Invalid)?;
+        let movie = if changed == current.fields {
             let query = format!("{} WHERE m.id = $1", select(dialect));
             sqlx::query_as::<_, Movie>(&query).bind(id).fetch_one(&mut *tx).await?
         } else {
+            let mut sql = Sql::new("UPDATE movies SET version = version + 1, updated_at = ");
+            sql.bind(Value::Time(super::now()));
+            fields::push_assignments(&mut sql, &current.fields, &changed);
+            sql.push(" WHERE id = ").bind(Value::Int(id));
+            sql.push(&returning(dialect));
+            let diff = fields::changed(&current.fields, &changed);
             let movie = bind_args!(sqlx::query_as::<_, Movie>(&sql.text), sql.args)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -356,9 +341,7 @@ pub async fn delete(
             kind: Kind::Movie,
             id,
             action: Action::Delete,
-            changes: FieldChanges::new()
-                .field("title", &current.title, None::<&str>)
-                .field("release_date", current.release_date, None::<NaiveDate>),
+            changes: fields::deleted(&current.fields),
         }];
         entries.extend(cast.into_iter().map(|(actor_id, character)| Entry {
             kind: Kind::Actor,

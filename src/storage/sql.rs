@@ -12,7 +12,11 @@ pub enum Value {
     Text(String),
     /// Text, or `NULL`.
     OptionalText(Option<String>),
+    /// A whole number, or `NULL`.
+    OptionalInt(Option<i64>),
     Date(NaiveDate),
+    /// A date, or `NULL`.
+    OptionalDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
 }
 
@@ -186,7 +190,7 @@ pub struct Listing {
     /// The listed table, also the alias of its rows in the statement.
     pub table: &'static str,
     /// Its columns, as the page's rows are read.
-    pub columns: &'static [&'static str],
+    pub columns: Vec<&'static str>,
     /// The column of `castings c` that names a listed row.
     pub link: &'static str,
     /// The other side of the castings, joined to `c`.
@@ -328,6 +332,8 @@ macro_rules! bind_args {
                 $crate::storage::Value::Int(value) => query.bind(value),
                 $crate::storage::Value::Text(value) => query.bind(value),
                 $crate::storage::Value::OptionalText(value) => query.bind(value),
+                $crate::storage::Value::OptionalInt(value) => query.bind(value),
+                $crate::storage::Value::OptionalDate(value) => query.bind(value),
                 $crate::storage::Value::Date(value) => query.bind(value),
                 $crate::storage::Value::Time(value) => query.bind(value),
             };

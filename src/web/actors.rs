@@ -6,7 +6,6 @@ use askama::Template;
 use axum::response::Response;
 
 use super::casting::{self, Detail, Side};
-use super::form::Input;
 use super::list::{self, ListError, ListQuery, Window};
 use super::resource::{Listing, Resource};
 use crate::auth::Permission;
@@ -14,7 +13,7 @@ use crate::kit::Refusal;
 use crate::kit::csv;
 use crate::kit::lists::ActorListQuery;
 use crate::kit::page::Layout;
-use crate::model::{ActorChanges, NewActor};
+use crate::model::{ActorChanges, ActorFields, NewActor};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::history::Editor;
 use crate::storage::movies::Movie;
@@ -52,8 +51,7 @@ impl Resource for Actor {
         ("-age", "Oldest first"),
     ];
 
-    type New = NewActor;
-    type Changes = ActorChanges;
+    type Fields = ActorFields;
 
     fn id(&self) -> i64 {
         self.id
@@ -63,20 +61,12 @@ impl Resource for Actor {
         self.version
     }
 
+    fn fields(&self) -> &ActorFields {
+        &self.fields
+    }
+
     fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn inputs() -> Vec<Input> {
-        vec![
-            Input::text("name", "Name"),
-            Input::text("age", "Age").kind("number", "0", "150"),
-            Input::text("gender", "Gender"),
-        ]
-    }
-
-    fn values(&self) -> Vec<String> {
-        vec![self.name.clone(), self.age.to_string(), self.gender.clone()]
+        self.fields.name.as_str()
     }
 
     fn consequence(&self) -> String {
@@ -154,7 +144,8 @@ impl Side for Actor {
             .items
             .into_iter()
             .map(|actor| {
-                let label = format!("{} ({}, {})", actor.name, actor.age, actor.gender);
+                let fields = &actor.fields;
+                let label = format!("{} ({}, {})", fields.name, fields.age, fields.gender);
                 (actor.id, label)
             })
             .collect())

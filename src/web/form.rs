@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use crate::kit::page::User;
-use crate::model::{Invalid, RequestBody};
+use crate::model::{Control, Declared, Fields, Invalid, RequestBody};
 
 /// The fields of a form, as sent (`application/x-www-form-urlencoded`).
 pub struct Form(Vec<(String, String)>);
@@ -30,34 +30,10 @@ impl Form {
         self.get(name).unwrap_or_default().to_owned()
     }
 
-    /// The object of `fields` as the API would receive it: text as sent, except that the fields
-    /// in `numeric` are numbers when they read as integers. Which fields are numbers is the
-    /// form's to say, not the text's: a movie called "1917" stays a title.
-    pub fn object(&self, fields: &[&str], numeric: &[&str]) -> Map<String, Value> {
-        let mut object = Map::new();
-        for field in fields {
-            let Some(text) = self.get(field) else {
-                continue;
-            };
-            let value = match text.trim().parse::<i64>() {
-                Ok(number) if numeric.contains(field) => Value::from(number),
-                _ => Value::from(text),
-            };
-            object.insert((*field).to_owned(), value);
-        }
-        object
-    }
-
-    /// The body of the fields of `inputs`, as the API would receive it: a number input's value
-    /// is a number when it reads as one.
-    pub fn body<B: RequestBody>(&self, inputs: &[Input]) -> Result<B, Invalid> {
-        let fields: Vec<&str> = inputs.iter().map(|input| input.name).collect();
-        let numeric: Vec<&str> = inputs
-            .iter()
-            .filter(|input| input.kind == "number")
-            .map(|input| input.name)
-            .collect();
-        B::from_object(self.object(&fields, &numeric))
+    /// The body of a declared resource's inputs, as the API would receive it: each field's
+    /// own type reads its inputs (a number input's text is a number when it reads as one).
+    pub fn body<F: Fields, B: RequestBody>(&self) -> Result<B, Invalid> {
+        B::from_object(F::object_from_cells(|name| self.get(name)))
     }
 
     /// The version the form was opened at (its `etag` field).
@@ -115,49 +91,32 @@ impl From<Invalid> for FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{NewActor, NewMovie};
+    use crate::model::{ActorChanges, ActorFields, MovieFields, NewActor, NewMovie};
 
     #[test]
-    fn only_numeric_fields_become_numbers() {
-        let form = Form::parse(b"name=1984&age=+42+&gender=x&extra=1");
-        let object = form.object(&["name", "age", "gender"], &["age"]);
-        assert_eq!(object["name"], Value::from("1984"));
-        assert_eq!(object["age"], Value::from(42));
-        assert!(!object.contains_key("extra"));
-        assert!(NewActor::from_object(object).is_ok());
+    fn each_field_reads_its_own_inputs() {
+        let form = Form::parse(b"name=1984&age=+42+&gender=x&skills=Singing%3B+Fencing&extra=1");
+        let actor: NewActor = form.body::<ActorFields, _>().unwrap();
+        assert_eq!(actor.name.as_str(), "1984");
+        assert_eq!(actor.age.years(), 42);
+        assert_eq!(actor.skills.tags(), ["Singing", "Fencing"]);
         let movie = Form::parse(b"title=1917&release_date=2019-12-25");
-        assert!(NewMovie::from_object(movie.object(&["title", "release_date"], &[])).is_ok());
+        assert!(movie.body::<MovieFields, NewMovie>().is_ok());
     }
 
     #[test]
-    fn a_number_input_sends_a_number_and_any_other_input_text() {
-        let inputs = [
-            Input::text("title", "Title"),
-            Input::text("release_date", "Release date").kind("date", "1800-01-01", "9999-12-31"),
-        ];
-        let movie = Form::parse(b"title=1917&release_date=2019-12-25");
-        assert!(movie.body::<NewMovie>(&inputs).is_ok());
-        let inputs = [
-            Input::text("name", "Name"),
-            Input::text("age", "Age").kind("number", "0", "150"),
-            Input::text("gender", "Gender"),
-        ];
-        let actor = Form::parse(b"name=Ada&age=36&gender=female");
-        assert!(actor.body::<NewActor>(&inputs).is_ok());
-        let typed_as_text = Form::parse(b"name=Ada&age=36&gender=female");
-        let numeric_as_text = [
-            Input::text("name", "Name"),
-            Input::text("age", "Age"),
-            Input::text("gender", "Gender"),
-        ];
-        assert!(typed_as_text.body::<NewActor>(&numeric_as_text).is_err());
+    fn an_empty_optional_input_clears_its_field() {
+        let form = Form::parse(b"name=Ada&age=36&gender=f&height_cm=&notes=++&agent_agency=");
+        let changes: ActorChanges = form.body::<ActorFields, _>().unwrap();
+        assert_eq!(changes.height_cm, Some(None));
+        assert_eq!(changes.notes, Some(None));
+        assert_eq!(changes.agent, Some(None));
     }
 
     #[test]
     fn the_models_messages_are_kept_by_field() {
         let form = Form::parse(b"name=+++&age=abc&gender=x");
-        let invalid =
-            NewActor::from_object(form.object(&["name", "age", "gender"], &["age"])).unwrap_err();
+        let invalid = form.body::<ActorFields, NewActor>().unwrap_err();
         let errors = FieldErrors::from(invalid);
         assert_eq!(errors.get("name").as_deref(), Some("must not be empty"));
         assert!(errors.get("age").unwrap().contains("integer"));
@@ -168,37 +127,65 @@ mod tests {
 
 /// One input of a form page.
 pub struct Input {
-    pub name: &'static str,
-    pub label: &'static str,
-    /// The `type` attribute.
+    /// Its name in the form: the field's, or `field_part` for a part of one.
+    pub name: String,
+    /// The field it belongs to, whose messages it shows if it is the field's first.
+    field: &'static str,
+    first: bool,
+    pub label: String,
+    pub required: bool,
+    /// The `type` attribute, or `textarea`.
     pub kind: &'static str,
+    pub hint: Option<&'static str>,
     pub value: String,
     pub error: Option<String>,
-    pub min: Option<&'static str>,
-    pub max: Option<&'static str>,
+    pub min: Option<String>,
+    pub max: Option<String>,
 }
 
 impl Input {
-    /// An empty text input.
-    pub fn text(name: &'static str, label: &'static str) -> Self {
-        Self {
-            name,
-            label,
-            kind: "text",
-            value: String::new(),
-            error: None,
-            min: None,
-            max: None,
-        }
+    /// The inputs of a declared resource, empty, in declared order.
+    pub fn all<F: Fields>() -> Vec<Input> {
+        F::DECLARED.iter().flat_map(Self::of).collect()
     }
 
-    pub fn kind(self, kind: &'static str, min: &'static str, max: &'static str) -> Self {
-        Self {
-            kind,
-            min: Some(min),
-            max: Some(max),
-            ..self
-        }
+    /// The inputs of one field: one per part.
+    fn of(field: &Declared) -> Vec<Input> {
+        let (kind, min, max, hint) = match field.control {
+            Control::Text => ("text", None, None, None),
+            Control::Number(min, max) => {
+                ("number", Some(min.to_string()), Some(max.to_string()), None)
+            }
+            Control::Date(min, max) => ("date", Some(min.to_owned()), Some(max.to_owned()), None),
+            Control::TextArea => ("textarea", None, None, None),
+            Control::Tags => ("text", None, None, Some("Separate them with semicolons (;).")),
+        };
+        let parts: Vec<Option<&str>> = if field.parts.is_empty() {
+            vec![None]
+        } else {
+            field.parts.iter().copied().map(Some).collect()
+        };
+        parts
+            .into_iter()
+            .zip(field.cells())
+            .enumerate()
+            .map(|(index, (part, name))| Input {
+                name,
+                field: field.name,
+                first: index == 0,
+                label: match part {
+                    Some(part) => format!("{}: {part}", field.label),
+                    None => field.label.to_owned(),
+                },
+                required: field.required,
+                kind,
+                hint,
+                value: String::new(),
+                error: None,
+                min: min.clone(),
+                max: max.clone(),
+            })
+            .collect()
     }
 
     pub fn holding(self, value: String) -> Self {
@@ -210,7 +197,7 @@ impl Input {
         inputs
             .into_iter()
             .map(|input| Input {
-                error: errors.get(input.name),
+                error: input.first.then(|| errors.get(input.field)).flatten(),
                 ..input
             })
             .collect()
@@ -279,13 +266,13 @@ impl FormPage {
 
 /// One field of a conflict: the current value beside the person's.
 pub struct ConflictRow {
-    pub label: &'static str,
+    pub label: String,
     pub current: String,
     pub yours: String,
 }
 
 impl ConflictRow {
-    pub fn new(label: &'static str, current: &str, yours: &str) -> Self {
+    pub fn new(label: String, current: &str, yours: &str) -> Self {
         Self {
             label,
             current: current.to_owned(),
@@ -304,7 +291,7 @@ pub struct ConflictPage {
     pub rows: Vec<ConflictRow>,
     pub action: String,
     /// The person's values, to send again.
-    pub hidden: Vec<(&'static str, String)>,
+    pub hidden: Vec<(String, String)>,
     /// The current version, which sending again is conditional on.
     pub etag: i64,
     pub cancel: String,

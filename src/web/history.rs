@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::kit::lists::read_page;
+use crate::model::{ActorFields, Fields, MovieFields, TAG_SEPARATOR};
 use crate::kit::query::{CursorText, Param, ParamValue};
 use crate::storage::Kind;
 use crate::storage::history::{Action, Change};
@@ -86,30 +87,32 @@ fn entry(change: Change) -> Entry {
     }
 }
 
-/// The fields of the resources, as the forms name them, in the forms' order.
-const LABELS: &[(&str, &str)] = &[
-    ("name", "Name"),
-    ("age", "Age"),
-    ("gender", "Gender"),
-    ("title", "Title"),
-    ("release_date", "Release date"),
+/// The fields of a casting, which the history of both sides records.
+const CASTING_LABELS: &[(&str, &str)] = &[
     ("movie_id", "Movie"),
     ("actor_id", "Actor"),
     ("character", "Character"),
 ];
 
-fn label(field: &str) -> &'static str {
-    LABELS
+/// The fields of the resources, as the forms name them, in the forms' order.
+fn labels() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ActorFields::DECLARED
         .iter()
+        .chain(MovieFields::DECLARED)
+        .map(|field| (field.name, field.label))
+        .chain(CASTING_LABELS.iter().copied())
+}
+
+fn label(field: &str) -> &'static str {
+    labels()
         .find(|(name, _)| *name == field)
         .map_or("Other", |(_, label)| label)
 }
 
 fn order(label: &str) -> usize {
-    LABELS
-        .iter()
-        .position(|(_, shown)| *shown == label)
-        .unwrap_or(LABELS.len())
+    labels()
+        .position(|(_, shown)| shown == label)
+        .unwrap_or(usize::MAX)
 }
 
 fn shown(field: &str, value: &Value) -> String {
@@ -118,6 +121,17 @@ fn shown(field: &str, value: &Value) -> String {
         ("movie_id", Value::Number(id)) => format!("movie {id}"),
         ("actor_id", Value::Number(id)) => format!("actor {id}"),
         (_, Value::String(text)) => text.clone(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|item| shown(field, item))
+            .collect::<Vec<_>>()
+            .join(TAG_SEPARATOR),
+        (_, Value::Object(object)) => object
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| format!("{key}: {}", shown(field, value)))
+            .collect::<Vec<_>>()
+            .join(", "),
         (_, other) => other.to_string(),
     }
 }

@@ -11,6 +11,8 @@ use serde::de::DeserializeOwned;
 
 use super::form::Choice;
 use crate::kit::Refusal;
+use crate::kit::lists::TAG_FILTERS;
+use crate::model::TAG_SEPARATOR;
 use crate::kit::query::{CursorText, PageRequest, Paging, Param, ParamValue, Sort, parse_query};
 use crate::storage::{Keyset, Page, SortKey, StorageError, Value};
 
@@ -43,19 +45,28 @@ impl ListQuery {
                 "after" => query.after = Some(value.into_owned()),
                 "before" => query.before = Some(value.into_owned()),
                 "done" => query.done = Some(value.into_owned()),
+                name if TAG_FILTERS.contains(&name) => query.api.extend(
+                    value
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|tag| !tag.is_empty())
+                        .map(|tag| (name.to_owned(), tag.to_owned())),
+                ),
                 _ => query.api.push((name.into_owned(), value.into_owned())),
             }
         }
         query
     }
 
-    /// A parameter's value as the person typed it, for the form.
+    /// A parameter's value as the person typed it, for the form; a repeated one's values
+    /// joined as its input takes them.
     pub fn value(&self, name: &str) -> String {
         self.api
             .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
+            .filter(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .collect::<Vec<_>>()
+            .join(TAG_SEPARATOR)
     }
 
     /// The API's query type, read from the API's part by the API's rules.

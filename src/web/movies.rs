@@ -6,7 +6,6 @@ use askama::Template;
 use axum::response::Response;
 
 use super::casting::{self, Detail, Side};
-use super::form::Input;
 use super::list::{self, ListError, ListQuery, Window};
 use super::resource::{Listing, Resource};
 use crate::auth::Permission;
@@ -14,7 +13,7 @@ use crate::kit::Refusal;
 use crate::kit::csv;
 use crate::kit::lists::MovieListQuery;
 use crate::kit::page::Layout;
-use crate::model::{MovieChanges, NewMovie};
+use crate::model::{MovieChanges, MovieFields, NewMovie};
 use crate::storage::actors::Actor;
 use crate::storage::history::Editor;
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
@@ -52,8 +51,7 @@ impl Resource for Movie {
         ("-release_date", "Latest release first"),
     ];
 
-    type New = NewMovie;
-    type Changes = MovieChanges;
+    type Fields = MovieFields;
 
     fn id(&self) -> i64 {
         self.id
@@ -63,19 +61,12 @@ impl Resource for Movie {
         self.version
     }
 
+    fn fields(&self) -> &MovieFields {
+        &self.fields
+    }
+
     fn name(&self) -> &str {
-        &self.title
-    }
-
-    fn inputs() -> Vec<Input> {
-        vec![
-            Input::text("title", "Title"),
-            Input::text("release_date", "Release date").kind("date", "1800-01-01", "9999-12-31"),
-        ]
-    }
-
-    fn values(&self) -> Vec<String> {
-        vec![self.title.clone(), self.release_date.to_string()]
+        self.fields.title.as_str()
     }
 
     fn consequence(&self) -> String {
@@ -153,7 +144,7 @@ impl Side for Movie {
             .items
             .into_iter()
             .map(|movie| {
-                let label = format!("{} ({})", movie.title, movie.release_date);
+                let label = format!("{} ({})", movie.fields.title, movie.fields.release_date);
                 (movie.id, label)
             })
             .collect())

@@ -25,7 +25,7 @@ use crate::auth::Permission;
 use crate::kit::Refusal;
 use crate::kit::page::{self, Layout, PageResult, Refused, redirect};
 use crate::kit::parse_id;
-use crate::model::RequestBody;
+use crate::model::Fields;
 use crate::storage::history::Editor;
 use crate::storage::{Database, Kind, StorageError, StorageResult};
 
@@ -44,17 +44,14 @@ pub trait Resource: Sized + Send + Sync + 'static {
     /// The sorts the list offers, as the API names them, with their labels.
     const SORTS: &'static [(&'static str, &'static str)];
 
-    type New: RequestBody + Send + Sync;
-    type Changes: RequestBody + Send + Sync;
+    /// Its declared fields: the form's inputs, and what a new one and a change are.
+    type Fields: Fields;
 
     fn id(&self) -> i64;
     fn version(&self) -> i64;
+    fn fields(&self) -> &Self::Fields;
     /// Its name or title, as headings show it.
     fn name(&self) -> &str;
-    /// The form's inputs, empty.
-    fn inputs() -> Vec<Input>;
-    /// Its values as the form shows them, in the order of [`Resource::inputs`].
-    fn values(&self) -> Vec<String>;
     /// What else goes when it is deleted, for the confirmation.
     fn consequence(&self) -> String;
     fn list_page(layout: Layout, list: Listing<Self>) -> impl Template + Send;
@@ -62,13 +59,13 @@ pub trait Resource: Sized + Send + Sync + 'static {
     fn get(db: &Database, id: i64) -> impl Future<Output = StorageResult<Self>> + Send;
     fn create(
         db: &Database,
-        new: &Self::New,
+        new: &Self::Fields,
         editor: &Editor,
     ) -> impl Future<Output = StorageResult<Self>> + Send;
     fn update(
         db: &Database,
         id: i64,
-        changes: &Self::Changes,
+        changes: &<Self::Fields as Fields>::Changes,
         if_match: Option<&[i64]>,
         editor: &Editor,
     ) -> impl Future<Output = StorageResult<Self>> + Send;
@@ -88,6 +85,16 @@ pub trait Resource: Sized + Send + Sync + 'static {
         db: Database,
         query: &ListQuery,
     ) -> impl Future<Output = Result<Response, Refusal>> + Send;
+
+    /// The form's inputs, empty.
+    fn inputs() -> Vec<Input> {
+        Input::all::<Self::Fields>()
+    }
+
+    /// Its values as the form shows them, in the order of [`Resource::inputs`].
+    fn values(&self) -> Vec<String> {
+        self.fields().cells()
+    }
 
     /// `/app/actors`.
     fn list_path() -> String {
@@ -215,7 +222,7 @@ fn typed<R: Resource>(form: &Form) -> Vec<Input> {
     R::inputs()
         .into_iter()
         .map(|input| {
-            let value = form.text(input.name);
+            let value = form.text(&input.name);
             input.holding(value)
         })
         .collect()
@@ -256,7 +263,7 @@ async fn create<R: Resource>(
 ) -> PageResult {
     session.require(R::CREATE)?;
     let form = session.form(&headers, &body)?;
-    match form.body(&R::inputs()) {
+    match form.body::<R::Fields, R::Fields>() {
         Ok(new) => {
             let created = R::create(&web.db, &new, &session.editor())
                 .await
@@ -311,7 +318,7 @@ pub async fn update<R: Resource>(
     session.require(R::EDIT)?;
     let id = id_of::<R>(&session, &raw)?;
     let form = session.form(&headers, &body)?;
-    let changes = match form.body(&R::inputs()) {
+    let changes = match form.body::<R::Fields, <R::Fields as Fields>::Changes>() {
         Ok(changes) => changes,
         Err(invalid) => {
             return form_page::<R>(
@@ -332,6 +339,14 @@ pub async fn update<R: Resource>(
     })?;
     match R::update(&web.db, id, &changes, Some(&[version]), &session.editor()).await {
         Ok(_) => Ok(redirect(&format!("{}?done=saved", R::path(id)))),
+        Err(StorageError::Invalid(invalid)) => form_page::<R>(
+            &session,
+            format!("Edit {}", R::ONE),
+            R::path(id),
+            typed::<R>(&form),
+            Some(version),
+            Some(invalid.into()),
+        ),
         Err(StorageError::VersionMismatch(_)) => {
             let current = read::<R>(&web, &session, id).await?;
             Ok(conflict_page(&session, &current, &form))
@@ -346,11 +361,11 @@ fn conflict_page<R: Resource>(session: &SignedIn, current: &R, form: &Form) -> R
     let rows = inputs
         .iter()
         .zip(current.values())
-        .map(|(input, now)| ConflictRow::new(input.label, &now, &form.text(input.name)))
+        .map(|(input, now)| ConflictRow::new(input.label.clone(), &now, &form.text(&input.name)))
         .collect();
     let hidden = inputs
         .iter()
-        .map(|input| (input.name, form.text(input.name)))
+        .map(|input| (input.name.clone(), form.text(&input.name)))
         .collect();
     let name = current.name().to_owned();
     page::render(

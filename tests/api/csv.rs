@@ -36,7 +36,11 @@ backend_tests! {
         assert_eq!(status, 200, "{body}");
         assert_eq!(content_type, "text/csv; charset=utf-8");
         let lines: Vec<&str> = body.split("\r\n").collect();
-        assert_eq!(lines[0], "id,name,age,gender,created_at,updated_at,movies");
+        assert_eq!(
+            lines[0],
+            "id,name,age,gender,playing_age_min,playing_age_max,height_cm,skills,languages,unions,\
+             agent_agency,agent_name,agent_email,agent_phone,notes,created_at,updated_at,movies"
+        );
         assert_eq!(lines.len(), 4, "a header, two rows and the final line break: {body:?}");
         assert!(lines[1].starts_with(&format!("{ada},\"Ada, the \"\"First\"\"\",36,female,")), "{}", lines[1]);
         assert!(lines[1].ends_with(",Analytical (1843-01-01) as Countess"), "{}", lines[1]);
