@@ -60,7 +60,12 @@ trait Export: Sized + Send + 'static {
     /// The row's cells, in the header's order: every text defused.
     fn cells(&self) -> Vec<String> {
         let mut cells = vec![self.id().to_string()];
-        cells.extend(self.fields().cells().iter().map(|cell| text(cell).into_owned()));
+        cells.extend(
+            self.fields()
+                .cells()
+                .iter()
+                .map(|cell| text(cell).into_owned()),
+        );
         cells.extend(self.trailing());
         cells
     }
@@ -232,10 +237,7 @@ async fn export<T: Export>(
         limit: BATCH,
     };
     let first = T::fetch(&db, &filter, &keyset).await?;
-    let head = [
-        header::<T>(),
-        write_rows(&first.items),
-    ];
+    let head = [header::<T>(), write_rows(&first.items)];
     let filter = Arc::new(filter);
     let rest = first.next.map(|after| Keyset {
         after: Some(after),
@@ -406,7 +408,7 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
             }
             Some(cell.strip_prefix('\'').unwrap_or(cell))
         });
-    match NewActor::from_object(object) {
+        match NewActor::from_object(object) {
             Ok(actor) => actors.push(actor),
             Err(invalid) => problems.extend(invalid.0.into_iter().map(|problem| RowProblem {
                 row,

@@ -292,7 +292,8 @@ fn regex_escaped(text: &str) -> String {
 /// What Rust's `str::trim` removes (Unicode White_Space), as a regex class body.
 const WHITESPACE: &str = r"\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 /// What may not start or end trimmed text: whitespace and control characters.
-const EDGE_EXCLUDED: &str = r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+const EDGE_EXCLUDED: &str =
+    r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
 /// Text of a field: trimmed, then 1 to `max` characters with no control character.
 fn parse_text(value: &Value, max: usize) -> Result<String, String> {
@@ -747,7 +748,10 @@ impl Field for Agent {
         let Value::Object(object) = value else {
             return Err("must be an object with agency, name, email and phone".into());
         };
-        if let Some(unknown) = object.keys().find(|key| !Self::KEYS.contains(&key.as_str())) {
+        if let Some(unknown) = object
+            .keys()
+            .find(|key| !Self::KEYS.contains(&key.as_str()))
+        {
             return Err(format!(
                 "{} is not a field of an agent (expected {})",
                 super::printable(unknown),
@@ -787,9 +791,18 @@ impl Field for Agent {
     fn cells(&self) -> Vec<String> {
         vec![
             self.agency.to_string(),
-            self.name.as_ref().map(ToString::to_string).unwrap_or_default(),
-            self.email.as_ref().map(ToString::to_string).unwrap_or_default(),
-            self.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
+            self.name
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.email
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.phone
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         ]
     }
 

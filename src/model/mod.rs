@@ -248,7 +248,6 @@ impl utoipa::PartialSchema for Casting {
 
 impl utoipa::ToSchema for Casting {}
 
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -312,6 +311,9 @@ mod tests {
         let crossed = json!({"name": "Ada", "age": 36, "gender": "f",
             "playing_age_min": 40, "playing_age_max": 30});
         let error = read::<NewActor>(crossed).unwrap_err();
-        assert!(error.starts_with("playing_age_min: must not be above"), "{error}");
+        assert!(
+            error.starts_with("playing_age_min: must not be above"),
+            "{error}"
+        );
     }
 }

@@ -398,17 +398,13 @@ fn current() -> String {
 }
 
 /// `UPDATE` of the fields that differ, with the version bump, for the actor at `version`.
-fn update_statement(
-    id: i64,
-    current: &Current,
-    changed: &ActorFields,
-    dialect: &Dialect,
-) -> Sql {
+fn update_statement(id: i64, current: &Current, changed: &ActorFields, dialect: &Dialect) -> Sql {
     let mut sql = Sql::new("UPDATE actors SET version = version + 1, updated_at = ");
     sql.bind(Value::Time(super::now()));
     fields::push_assignments(&mut sql, &current.fields, changed);
     sql.push(" WHERE id = ").bind(Value::Int(id));
-    sql.push(" AND version = ").bind(Value::Int(current.version));
+    sql.push(" AND version = ")
+        .bind(Value::Int(current.version));
     sql.push(&returning(dialect));
     sql
 }

@@ -122,14 +122,20 @@ impl Table for MovieFields {
 
 impl<F> CopiedRow for DeclaredRow<F>
 where
-    F: Table + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> FromRow<'r, sqlx::postgres::PgRow> + Unpin,
+    F: Table
+        + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> FromRow<'r, sqlx::postgres::PgRow>
+        + Unpin,
 {
     const TABLE: &'static str = F::TABLE;
     const ORDER: &'static str = "id";
     const AFTER: &'static str = "id > $1";
 
     fn columns() -> String {
-        format!("id, {}, version, created_at, updated_at", fields::written_columns::<F>().join(", "))
+        format!(
+            "id, {}, version, created_at, updated_at",
+            fields::written_columns::<F>().join(", ")
+        )
     }
 
     fn values(self) -> Vec<Value> {

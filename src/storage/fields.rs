@@ -4,8 +4,8 @@
 //! field needs no line here.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, KnownFormat, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::history::FieldChanges;
 use super::{Sql, Value, search_key};
@@ -91,7 +91,8 @@ pub fn push_assignments<F: Fields>(sql: &mut Sql, current: &F, changed: &F) {
             continue;
         }
         if field.is(Flag::Folded) {
-            sql.push(&format!(", {}_key = ", field.name)).bind(folded(&new));
+            sql.push(&format!(", {}_key = ", field.name))
+                .bind(folded(&new));
         }
         sql.push(&format!(", {} = ", field.name)).bind(bound(new));
     }

@@ -255,8 +255,17 @@ pub fn create_in_one_statement(
 macro_rules! create_recorded {
     ($pool:expr, $dialect:expr, $row:ty, $insert:expr, $columns:expr, $returning:expr, $kind:expr, $changes:expr, $editor:expr) => {
         $crate::storage::history::create_recorded!(
-            $pool, $dialect, $row, $insert, $columns, $returning, $kind, $changes, $editor,
-            |_connection, _id| {}, true
+            $pool,
+            $dialect,
+            $row,
+            $insert,
+            $columns,
+            $returning,
+            $kind,
+            $changes,
+            $editor,
+            |_connection, _id| {},
+            true
         )
     };
     // `$after` runs in the transaction with the new row's id; where it writes anything, pass

@@ -39,7 +39,9 @@ impl utoipa::PartialSchema for Movie {
     fn schema() -> RefOr<Schema> {
         let cast = ArrayBuilder::new()
             .items(Ref::from_schema_name("CastMember"))
-            .description(Some("The actors cast in this movie, in the order they were cast."));
+            .description(Some(
+                "The actors cast in this movie, in the order they were cast.",
+            ));
         let more = ObjectBuilder::new().property("cast", cast).required("cast");
         fields::representation::<MovieFields>("A movie, with its cast.", more)
     }

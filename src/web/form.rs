@@ -158,7 +158,12 @@ impl Input {
             }
             Control::Date(min, max) => ("date", Some(min.to_owned()), Some(max.to_owned()), None),
             Control::TextArea => ("textarea", None, None, None),
-            Control::Tags => ("text", None, None, Some("Separate them with semicolons (;).")),
+            Control::Tags => (
+                "text",
+                None,
+                None,
+                Some("Separate them with semicolons (;)."),
+            ),
         };
         let parts: Vec<Option<&str>> = if field.parts.is_empty() {
             vec![None]

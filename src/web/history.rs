@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::kit::lists::read_page;
-use crate::model::{ActorFields, Fields, MovieFields, TAG_SEPARATOR};
 use crate::kit::query::{CursorText, Param, ParamValue};
+use crate::model::{ActorFields, Fields, MovieFields, TAG_SEPARATOR};
 use crate::storage::Kind;
 use crate::storage::history::{Action, Change};
 

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use super::form::Choice;
 use crate::kit::Refusal;
 use crate::kit::lists::TAG_FILTERS;
-use crate::model::TAG_SEPARATOR;
 use crate::kit::query::{CursorText, PageRequest, Paging, Param, ParamValue, Sort, parse_query};
+use crate::model::TAG_SEPARATOR;
 use crate::storage::{Keyset, Page, SortKey, StorageError, Value};
 
 /// Parameters the web app adds to the API's.

@@ -19,6 +19,7 @@ mod operations;
 mod pages;
 mod paging;
 mod production;
+mod profile;
 mod representation;
 mod rules;
 mod schemathesis;

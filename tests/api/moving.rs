@@ -34,7 +34,17 @@ async fn fill(app: &TestApp) -> (i64, i64) {
     app.patch(
         Caller::CastingDirector,
         &format!("/actors/{actor}"),
-        json!({"age": 47}),
+        json!({
+            "age": 47,
+            "playing_age_min": 30,
+            "playing_age_max": 45,
+            "height_cm": 163,
+            "skills": ["Motion capture", "Archery"],
+            "languages": ["English"],
+            "unions": ["SAG-AFTRA"],
+            "agent": {"agency": "WME", "name": null, "email": "agent@wme.example", "phone": null},
+            "notes": "Works in motion capture.\nLeft-handed.",
+        }),
     )
     .await
     .assert_status(200);
@@ -84,6 +94,10 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
         before,
         "ids, ETags and history kept"
     );
+
+    // The profile's tags are searched by in the target too.
+    let archers = target.list_all("/actors?skill=archery", "actors").await;
+    assert_eq!(archers.len(), 1, "the tags are indexed in the target");
 
     // The target goes on assigning ids after the ones copied, never reusing the deleted one.
     let next = target.create_actor("Sigourney Weaver", 75, "female").await;

@@ -101,6 +101,68 @@ backend_tests! {
         assert_eq!(history(&movie_page.body)[0].0, "Cast");
     }
 
+    async fn the_actor_form_takes_a_whole_profile_and_the_page_shows_it(app) {
+        let mut visitor = app.signed_in("executive-producer").await;
+        let token = visitor.csrf_token().await;
+        let new_form = visitor.get("/app/actors/new").await;
+        for input in ["playing_age_min", "playing_age_max", "height_cm", "skills", "languages", "unions",
+            "agent_agency", "agent_name", "agent_email", "agent_phone"] {
+            assert!(new_form.body.contains(&format!(r#"name="{input}""#)), "the form has {input}");
+        }
+        assert!(new_form.body.contains(r#"<textarea id="notes" name="notes""#), "notes take several lines");
+        let profile = [
+            ("_csrf", token.as_str()),
+            ("name", "Adaeze Okafor"), ("age", "29"), ("gender", "female"),
+            ("playing_age_min", "22"), ("playing_age_max", "32"), ("height_cm", "168"),
+            ("skills", "Stage combat; Singing"), ("languages", "English;Yoruba"), ("unions", ""),
+            ("agent_agency", "Talent House"), ("agent_name", ""), ("agent_email", "ada@talent.example"), ("agent_phone", ""),
+            ("notes", "Trained at RADA.\r\nAvailable from May."),
+        ];
+        let saved = visitor.post("/app/actors", &profile).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let page = visitor.get(saved.location()).await;
+        for shown in ["22 to 32", "168 cm", "<bdi>Stage combat</bdi>", "<bdi>Yoruba</bdi>", "<bdi>Talent House</bdi>",
+            "mailto:ada@talent.example", "Trained at RADA.\r\nAvailable from May."] {
+            assert!(page.body.contains(shown), "the page shows {shown:?}: {}", page.body);
+        }
+        assert!(!page.body.contains("<dt>Unions</dt>"), "an empty list is not shown");
+        let id: i64 = saved.location().rsplit('/').next().unwrap().split('?').next().unwrap().parse().unwrap();
+        let producer = app.api_token("executive-producer").await;
+        let actor = app.api_get(&producer, &format!("/actors/{id}")).await["actor"].clone();
+        assert_eq!(actor["skills"], json!(["Stage combat", "Singing"]));
+        assert_eq!(actor["agent"], json!({"agency": "Talent House", "name": null, "email": "ada@talent.example", "phone": null}));
+
+        // The edit form holds the profile; emptying an input clears its field.
+        let edit = visitor.get(&format!("/app/actors/{id}/edit")).await;
+        let skills = regex::Regex::new(r#"name="skills"[^>]*value="([^"]*)""#).unwrap();
+        assert_eq!(skills.captures(&edit.body).map(|found| unescape(&found[1])).as_deref(), Some("Stage combat; Singing"));
+        let etag = edit.input("etag").expect("the version the form edits");
+        let mut changed: Vec<(&str, &str)> = profile.iter().copied().filter(|(name, _)| *name != "height_cm").collect();
+        changed.push(("height_cm", ""));
+        changed.push(("etag", &etag));
+        let saved = visitor.post(&format!("/app/actors/{id}"), &changed).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let actor = app.api_get(&producer, &format!("/actors/{id}")).await["actor"].clone();
+        assert_eq!(actor["height_cm"], serde_json::Value::Null);
+
+        // Playing ages out of order are refused beside the form, with nothing saved.
+        let crossed: Vec<(&str, &str)> = profile.iter().copied()
+            .map(|(name, value)| if name == "playing_age_min" { (name, "40") } else { (name, value) })
+            .collect();
+        let refused = visitor.post("/app/actors", &crossed).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.body.contains(r#"id="playing_age_min-error""#), "{}", refused.body);
+
+        // The list filters by profile: tags separated by semicolons must all match.
+        let list = visitor.get("/app/actors?skill=singing%3B+stage+combat&playing_age=30&min_height=100").await;
+        assert_eq!(names(&list.body), Vec::<String>::new(), "the height was cleared");
+        let list = visitor.get("/app/actors?skill=singing%3B+stage+combat&playing_age=30").await;
+        assert_eq!(names(&list.body), vec!["Adaeze Okafor".to_owned()]);
+        assert!(list.body.contains(r#"value="singing; stage combat""#), "the filter is kept in its input");
+        let none = visitor.get("/app/actors?skill=singing%3B+juggling").await;
+        assert!(names(&none.body).is_empty());
+    }
+
     async fn a_long_history_pages_on_to_older_changes(app) {
         let director = app.api_token("casting-director").await;
         let actor = app.api_send(&director, Method::POST, "/actors", json!({"name": "Zoë", "age": 20, "gender": "female"})).await;

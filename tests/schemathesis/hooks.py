@@ -13,7 +13,10 @@ import schemathesis
 # Per list, the query parameters its cursors are bound to (`limit` is not one of them); a
 # history's cursors are bound to its path's id as well.
 BOUND = {
-    "/actors": ("sort", "q", "gender", "min_age", "max_age"),
+    "/actors": (
+        "sort", "q", "gender", "min_age", "max_age",
+        "skill", "language", "union", "playing_age", "min_height", "max_height",
+    ),
     "/movies": ("sort", "q", "released_after", "released_before"),
     "/actors/{id}/history": (),
     "/movies/{id}/history": (),
