@@ -29,6 +29,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
 use sqlx::query::Query;
 use sqlx::{Column, Connection, Executor, FromRow, PgConnection, PgPool, Postgres, Statement as _};
@@ -66,6 +67,14 @@ impl Kind {
                 "name",
                 "age",
                 "gender",
+                "playing_age_min",
+                "playing_age_max",
+                "height_cm",
+                "skills",
+                "languages",
+                "unions",
+                "agent",
+                "notes",
                 "created_at",
                 "movie_id",
                 "movie_title",
@@ -109,6 +118,14 @@ struct ActorRoleRow {
     name: String,
     age: i32,
     gender: String,
+    playing_age_min: Option<i32>,
+    playing_age_max: Option<i32>,
+    height_cm: Option<i32>,
+    skills: String,
+    languages: String,
+    unions: String,
+    agent: Option<String>,
+    notes: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     movie_id: Option<i64>,
@@ -123,6 +140,14 @@ struct ActorRow {
     name: String,
     age: i32,
     gender: String,
+    playing_age_min: Option<i32>,
+    playing_age_max: Option<i32>,
+    height_cm: Option<i32>,
+    skills: Box<RawValue>,
+    languages: Box<RawValue>,
+    unions: Box<RawValue>,
+    agent: Option<Box<RawValue>>,
+    notes: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     movies: Vec<RoleRow>,
@@ -134,11 +159,21 @@ impl ActorRow {
         let mut actors: Vec<ActorRow> = Vec::new();
         for row in rows {
             if actors.last().is_none_or(|actor| actor.id != row.id) {
+                // The lists and the agent are JSON text already: passed on as they are.
+                let raw = |text: String| RawValue::from_string(text).unwrap_or_else(|_| empty());
                 actors.push(ActorRow {
                     id: row.id,
                     name: row.name,
                     age: row.age,
                     gender: row.gender,
+                    playing_age_min: row.playing_age_min,
+                    playing_age_max: row.playing_age_max,
+                    height_cm: row.height_cm,
+                    skills: raw(row.skills),
+                    languages: raw(row.languages),
+                    unions: raw(row.unions),
+                    agent: row.agent.map(raw),
+                    notes: row.notes,
                     created_at: row.created_at,
                     updated_at: row.updated_at,
                     movies: Vec::new(),
@@ -160,6 +195,10 @@ impl ActorRow {
         }
         actors
     }
+}
+
+fn empty() -> Box<RawValue> {
+    RawValue::from_string("[]".to_owned()).expect("[] is JSON")
 }
 
 #[derive(Serialize)]
