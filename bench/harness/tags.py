@@ -1,7 +1,7 @@
 """The tag search (--tags): `GET /actors?skill=` on a skill that 0.1 % of actors hold, at
 10,000 and at 1,000,000 actors, on PostgreSQL and on SQLite, through the service: p50 at the
-large catalogue over p50 at the small one. A common skill (a third of the actors) and the
-same skill with a second filter are measured beside it."""
+large catalogue over p50 at the small one. The same sorted by name, with a common skill (a
+third of the actors) besides, and the common skill alone are measured beside it."""
 
 import json
 import sqlite3
@@ -24,6 +24,7 @@ QUERIES = [
     ("rare_and_common", "/actors?skill=skill%20007&skill=singing",
      "the same and a skill a third of actors hold"),
     ("common", "/actors?skill=singing", "a skill a third of actors hold"),
+    ("common_by_name", "/actors?skill=singing&sort=name", "the same, sorted by name"),
 ]
 
 

@@ -21,7 +21,8 @@ WHERE schemaname = current_schema()
   AND indexname NOT IN (SELECT conname FROM pg_constraint);
 SELECT format('DROP INDEX %I', indexname) FROM bench_indexes \gexec
 
-TRUNCATE castings, movies, actors;
+-- CASCADE: tables that refer to actors (the tag index) are emptied with them.
+TRUNCATE castings, movies, actors CASCADE;
 
 INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at)
 OVERRIDING SYSTEM VALUE

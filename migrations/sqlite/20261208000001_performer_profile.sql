@@ -8,7 +8,7 @@ ALTER TABLE actors ADD COLUMN height_cm INTEGER CHECK (height_cm BETWEEN 50 AND 
 ALTER TABLE actors ADD COLUMN skills TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(skills));
 ALTER TABLE actors ADD COLUMN languages TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(languages));
 ALTER TABLE actors ADD COLUMN unions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(unions));
-ALTER TABLE actors ADD COLUMN agent TEXT CHECK (json_valid(agent));
+ALTER TABLE actors ADD COLUMN agent TEXT CHECK (agent IS NULL OR json_valid(agent));
 ALTER TABLE actors ADD COLUMN notes TEXT CHECK (length(notes) BETWEEN 1 AND 4000);
 
 CREATE TABLE actor_tags (

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Refusal;
 use super::query::{
-    CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort, repeated,
+    CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort, tag_filter,
 };
 use crate::model::{Age, Height};
 use crate::storage::actors::{ActorFilter, ActorSort};
@@ -45,15 +45,15 @@ pub struct ActorListQuery {
     /// A skill the actor has, a whole tag compared regardless of case; repeatable, every one
     /// given must match.
     #[serde(default)]
-    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    #[param(style = Form, explode, schema_with = tag_filter)]
     skill: Vec<Param<SearchText>>,
     /// A language the actor speaks, as `skill`.
     #[serde(default)]
-    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    #[param(style = Form, explode, schema_with = tag_filter)]
     language: Vec<Param<SearchText>>,
     /// A union the actor belongs to, as `skill`.
     #[serde(default)]
-    #[param(style = Form, explode, schema_with = repeated::<SearchText>)]
+    #[param(style = Form, explode, schema_with = tag_filter)]
     union: Vec<Param<SearchText>>,
     /// An age the actor can play: their playing range holds it (a range known at one end only
     /// is open at the other).

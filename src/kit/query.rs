@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use super::Refusal;
-use crate::model::{AGE_MAX, Age, Field, HEIGHT_MAX, HEIGHT_MIN, Height};
+use crate::model::{Field, Whole};
 use crate::storage::{KeyType, Keyset, SortKey, Value};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -183,37 +183,29 @@ impl ParamValue for SearchText {
     }
 }
 
-impl ParamValue for Age {
+/// A whole-number field (an age, a height) as a filter: the field's own bounds.
+impl<T: Whole> ParamValue for T {
     fn parse(text: &str) -> Result<Self, String> {
         text.parse::<i64>()
             .ok()
-            .and_then(Age::new)
-            .ok_or_else(|| format!("must be an integer from 0 to {AGE_MAX}"))
+            .and_then(T::new)
+            .ok_or_else(|| format!("must be an integer from {} to {}", T::MIN, T::MAX))
     }
 
     fn schema() -> Schema {
-        <Age as Field>::schema()
+        <T as Field>::schema()
     }
 }
 
-impl ParamValue for Height {
-    fn parse(text: &str) -> Result<Self, String> {
-        text.parse::<i64>()
-            .ok()
-            .and_then(Height::new)
-            .ok_or_else(|| format!("must be an integer from {HEIGHT_MIN} to {HEIGHT_MAX}"))
-    }
-
-    fn schema() -> Schema {
-        <Height as Field>::schema()
-    }
-}
-
-/// The schema of a parameter that may be repeated, each value read as `T`.
-pub fn repeated<T: ParamValue>() -> Schema {
+/// The schema of a tag filter: a whole tag, repeatable.
+pub fn tag_filter() -> Schema {
     Schema::Array(
         utoipa::openapi::schema::ArrayBuilder::new()
-            .items(utoipa::openapi::RefOr::T(T::schema()))
+            .items(utoipa::openapi::RefOr::T(SearchText::schema()))
+            .description(Some(
+                "A whole tag of the list, compared regardless of case; repeatable, and every \
+                 one given must match.",
+            ))
             .build(),
     )
 }

@@ -1,6 +1,6 @@
 //! An actor (a performer): who they are, and the profile a casting office searches by.
 
-use super::Problem;
+use super::body::Problem;
 use super::fields::{
     Age, Agent, Gender, Height, Languages, Name, Notes, PlayingAge, Skills, Unions,
 };

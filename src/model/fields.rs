@@ -193,6 +193,11 @@ impl<T: Field> Field for Option<T> {
     }
 }
 
+/// A field name as it may be echoed back: control characters escaped, length bounded.
+pub fn printable(name: &str) -> String {
+    name.chars().flat_map(char::escape_debug).take(64).collect()
+}
+
 /// What text a field takes, beyond its length: trimmed of outer whitespace, never empty, and
 /// free of control characters (save line breaks and tabs, where `lines`) and of `excluded`.
 #[derive(Debug, Clone, Copy)]
@@ -458,6 +463,15 @@ fn parse_whole(value: &Value, min: i32, max: i32) -> Result<i32, String> {
     }
 }
 
+/// A field that is a whole number within bounds.
+pub trait Whole: Field + Copy {
+    const MIN: i32;
+    const MAX: i32;
+    /// The number, if it is within the bounds.
+    fn new(number: i64) -> Option<Self>;
+    fn get(self) -> i32;
+}
+
 /// Defines a whole-number field type with its bounds, description and example.
 macro_rules! whole_field {
     ($(#[doc = $doc:literal])* $name:ident, $min:expr, $max:expr, $description:literal, $example:literal) => {
@@ -466,15 +480,17 @@ macro_rules! whole_field {
         #[serde(transparent)]
         pub struct $name(i32);
 
-        impl $name {
-            /// The number, if it is within the bounds.
-            pub fn new(number: i64) -> Option<Self> {
+        impl Whole for $name {
+            const MIN: i32 = $min;
+            const MAX: i32 = $max;
+
+            fn new(number: i64) -> Option<Self> {
                 (i64::from($min)..=i64::from($max))
                     .contains(&number)
                     .then_some(Self(number as i32))
             }
 
-            pub fn get(self) -> i32 {
+            fn get(self) -> i32 {
                 self.0
             }
         }
@@ -754,7 +770,7 @@ impl Field for Agent {
         {
             return Err(format!(
                 "{} is not a field of an agent (expected {})",
-                super::printable(unknown),
+                printable(unknown),
                 Self::KEYS.join(", ")
             ));
         }

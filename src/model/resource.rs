@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::openapi::schema::ObjectBuilder;
 
+use super::body::{Invalid, Problem, RequestBody};
 use super::fields::{Column, Control, Stored};
-use super::{Invalid, Problem, RequestBody};
 
 /// What a field is, beyond its type's rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,8 @@ macro_rules! resource {
             $(pub $field: $ty,)+
         }
 
-        /// A change: the fields it sets, `Some(None)`-like clearing where the type allows it.
+        /// A change: the fields it sets (`None` leaves one as it is); setting an optional field
+        /// to its own "none" clears it.
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $changes {
             $(pub $field: Option<$ty>,)+

@@ -15,7 +15,7 @@ use super::{
     StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
 };
 use crate::model::{
-    ActorChanges, ActorFields, Age, Field, Fields, Height, NewActor, ReleaseDate, Title,
+    ActorChanges, ActorFields, Age, Field, Fields, Height, NewActor, ReleaseDate, Title, Whole,
 };
 
 /// An actor, with the movies it is cast in.
@@ -263,12 +263,9 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
 
 /// A page of actors, each with its movies: see [`Listing`].
 fn listing() -> Listing {
-    let mut columns = vec!["id"];
-    columns.extend(fields::column_names::<ActorFields>());
-    columns.extend(["version", "created_at", "updated_at"]);
     Listing {
         table: "actors",
-        columns,
+        columns: fields::listed_columns::<ActorFields>(),
         link: "c.actor_id",
         other: "movies m ON m.id = c.movie_id",
         joined: &[
@@ -296,16 +293,52 @@ struct ListedActor {
     character: Option<String>,
 }
 
+/// A tag held by at most this many actors leads a search by tags: its actors are read by id
+/// and then sorted, rather than the list walked in its order and each actor checked.
+const LEADING_TAG_MAX: i64 = 5_000;
+
+/// How many actors hold each tag of a search, in its order, counted up to one past
+/// [`LEADING_TAG_MAX`]: an index range of at most that many entries each.
+fn tag_counts(tags: &[(&'static str, String)]) -> Sql {
+    let mut sql = Sql::new("");
+    for (index, (field, tag)) in tags.iter().enumerate() {
+        if index > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT * FROM (SELECT count(*) FROM (SELECT 1 FROM actor_tags WHERE field = ")
+            .bind(Value::Text((*field).to_owned()))
+            .push(" AND tag = ")
+            .bind(Value::Text(tag.clone()))
+            .push(&format!(" LIMIT {}) held) c{index}", LEADING_TAG_MAX + 1));
+    }
+    sql
+}
+
+/// The tag that leads a search: the rarest, if it is rare enough.
+fn rarest(held: &[i64]) -> Option<usize> {
+    held.iter()
+        .enumerate()
+        .min_by_key(|(_, count)| **count)
+        .filter(|(_, count)| **count <= LEADING_TAG_MAX)
+        .map(|(index, _)| index)
+}
+
 /// One page of actors, with their movies, in one statement. A substring filter walks the ids
-/// (an index-only scan of ids and folded names), any other page reads its rows directly. A tag
-/// filter starts from the tag index: the ids holding the tag, however few among however many.
+/// (an index-only scan of ids and folded names), any other page reads its rows directly.
+///
+/// A search by tags first counts, cheaply, how many actors hold each tag. The rarest, when it
+/// is rare, leads: its few actors are read by id and sorted, however large the catalogue. When
+/// every tag is common, the list is walked in its order and each actor checked, which finds a
+/// page within a few rows. Neither database can tell the two apart from a generic plan: a walk
+/// for a rare tag reads nearly the whole list, and reading every holder of a common tag reads a
+/// third of it (docs/DECISIONS.md).
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &ActorFilter,
     keyset: &Keyset<ActorSort>,
 ) -> StorageResult<Page<Actor>> {
-    let conditions = |sql: &mut Sql| {
+    let conditions = |sql: &mut Sql, dialect: &Dialect, leading: Option<usize>| {
         if let Some(needle) = &filter.name_contains {
             sql.and().push("name_key LIKE ");
             sql.bind(Value::Text(like_contains(needle)))
@@ -338,19 +371,35 @@ pub async fn list(
                 .push(") >= ")
                 .bind(Value::Int(age));
         }
-        for (field, tag) in &filter.tags {
+        for (index, (field, tag)) in filter.tags.iter().enumerate() {
+            let (start, end) = if leading == Some(index) {
+                dialect.leads_to_ids()
+            } else {
+                ("EXISTS (SELECT 1 FROM actor_tags WHERE actor_id = actors.id AND ", ")")
+            };
             sql.and()
-                .push("id IN (SELECT actor_id FROM actor_tags WHERE field = ")
+                .push(start)
+                .push("field = ")
                 .bind(Value::Text((*field).to_owned()))
                 .push(" AND tag = ")
                 .bind(Value::Text(tag.clone()))
-                .push(")");
+                .push(end);
         }
     };
     let rows = on_pool!(db, pool, dialect => {
-        let sql = listing().page(dialect, keyset, filter.name_contains.is_some(), conditions);
+        let mut connection = super::acquire(pool).await?;
+        let leading = if filter.tags.is_empty() {
+            None
+        } else {
+            let counts = tag_counts(&filter.tags);
+            let held: Vec<i64> = bind_args!(sqlx::query_scalar(&counts.text), counts.args)
+                .fetch_all(&mut *connection)
+                .await?;
+            rarest(&held)
+        };
+        let sql = listing().page(dialect, keyset, filter.name_contains.is_some(), |sql| conditions(sql, dialect, leading));
         bind_args!(sqlx::query_as::<_, ListedActor>(&sql.text), sql.args)
-            .fetch_all(&mut *super::acquire(pool).await?)
+            .fetch_all(&mut *connection)
             .await?
     });
     let actors = gather(

@@ -32,9 +32,12 @@ pub fn read_columns<F: Fields>(table: &str) -> String {
         .join(", ")
 }
 
-/// The fields' column names, for a list's inner select.
-pub fn column_names<F: Fields>() -> Vec<&'static str> {
-    F::names()
+/// The columns a list reads of each row: `id`, the fields', the version and timestamps.
+pub fn listed_columns<F: Fields>() -> Vec<&'static str> {
+    let mut columns = vec!["id"];
+    columns.extend(F::names());
+    columns.extend(["version", "created_at", "updated_at"]);
+    columns
 }
 
 /// `INSERT INTO table (fields' columns, created_at, updated_at) VALUES `.

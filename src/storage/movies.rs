@@ -160,12 +160,9 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Movie> {
 
 /// A page of movies, each with its cast: see [`Listing`].
 fn listing() -> Listing {
-    let mut columns = vec!["id"];
-    columns.extend(fields::column_names::<MovieFields>());
-    columns.extend(["version", "created_at", "updated_at"]);
     Listing {
         table: "movies",
-        columns,
+        columns: fields::listed_columns::<MovieFields>(),
         link: "c.movie_id",
         other: "actors a ON a.id = c.actor_id",
         joined: &[

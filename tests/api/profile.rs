@@ -228,6 +228,34 @@ backend_tests! {
         }
     }
 
+    async fn a_tag_thousands_hold_is_searched_as_well_as_a_rare_one(app) {
+        // Past 5,000 holders a tag no longer leads the search: the list is walked instead.
+        let mut file = "name,age,gender,skills\r\n".to_owned();
+        for index in 0..5_010 {
+            let skills = if index % 1_000 == 7 { "Singing; Fencing" } else { "Singing" };
+            file.push_str(&format!("Singer {index:05},30,female,{skills}\r\n"));
+        }
+        app.call(Caller::ExecutiveProducer, reqwest::Method::POST, "/actors")
+            .body("text/csv", file)
+            .send()
+            .await
+            .assert_status(200);
+        create(&app, performer("Not a singer", &["Fencing"], (20, 30), 170)).await;
+        let page = app.get(Caller::CastingAssistant, "/actors?skill=singing&sort=-name&limit=3").await;
+        page.assert_status(200);
+        let first: Vec<&str> = page.body["actors"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(first, ["Singer 05009", "Singer 05008", "Singer 05007"]);
+        let cursor = page.body["next_cursor"].as_str().unwrap();
+        let next = app.get(Caller::CastingAssistant, &format!("/actors?skill=singing&sort=-name&limit=2&cursor={cursor}")).await;
+        let second: Vec<&str> = next.body["actors"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(second, ["Singer 05006", "Singer 05005"]);
+        assert_eq!(
+            names(&app, "skill=singing&skill=fencing&sort=name").await,
+            ["Singer 00007", "Singer 01007", "Singer 02007", "Singer 03007", "Singer 04007", "Singer 05007"]
+        );
+        assert_eq!(names(&app, "skill=fencing&sort=-name").await.len(), 7);
+    }
+
     async fn a_bad_profile_filter_is_400_naming_it(app) {
         for (query, parameter) in [
             ("min_height=49", "min_height"),
