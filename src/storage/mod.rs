@@ -318,14 +318,17 @@ impl Dialect {
     }
 
     /// The start and end of a condition that the row's id is one of those that the conditions
-    /// between them find in `actor_tags`, read before the rows: as an array, PostgreSQL reads
-    /// those rows by id instead of walking the list and checking each; SQLite reads an `IN`
-    /// list that way already.
+    /// between them find in `actor_tags`, read before the rows, whatever order the list is in:
+    /// as an array, PostgreSQL reads those rows by id instead of walking the list in its order
+    /// and checking each; SQLite reads an `IN` list that way already.
     pub fn leads_to_ids(&self) -> (&'static str, &'static str) {
         if self.sqlite {
             ("id IN (SELECT actor_id FROM actor_tags WHERE ", ")")
         } else {
-            ("id = ANY(ARRAY(SELECT actor_id FROM actor_tags WHERE ", "))")
+            (
+                "id = ANY(ARRAY(SELECT actor_id FROM actor_tags WHERE ",
+                "))",
+            )
         }
     }
 
