@@ -295,7 +295,7 @@ struct ListedActor {
 
 /// The most actors a tag may be held by and still lead a search by tags, whatever the
 /// catalogue's size; also how far its holders are counted.
-const LEADING_TAG_MAX: i64 = 10_000;
+const LEADING_TAG_MAX: i64 = 5_000;
 
 /// The catalogue's highest id (its size, near enough), then how many actors hold each tag of a
 /// search, in the search's order, each counted up to one past [`LEADING_TAG_MAX`]: index
@@ -333,19 +333,20 @@ fn leading_tag(counts: &[i64], rows: u32) -> Option<usize> {
 /// One page of actors, with their movies, in one statement. A substring filter walks the ids
 /// (an index-only scan of ids and folded names), any other page reads its rows directly.
 ///
-/// A search by tags first counts, cheaply, how many actors hold each tag ([`tag_counts`]). The
-/// rarest, when it is rare, leads: its few actors are read by id (and sorted), however large
-/// the catalogue. When every tag is common, the list is walked in its order and each actor
-/// checked, which finds a page within a few rows. Neither database tells the two apart from a
-/// generic plan: a walk for a rare tag reads most of the list, and reading every holder of a
-/// common tag reads a good part of it (docs/DECISIONS.md).
+/// A search by tags, but for PostgreSQL's lists in id order, first counts cheaply how many
+/// actors hold each tag ([`tag_counts`]). The rarest, when it is rare, leads: its few actors
+/// are read by id (and sorted), however large the catalogue. When every tag is common, the list
+/// is walked in its order and each actor checked, which finds a page within a few rows.
+/// Neither database tells the two apart from a generic plan: a walk for a rare tag reads most of
+/// the list, and reading every holder of a common tag reads a good part of it
+/// (docs/DECISIONS.md).
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &Database,
     filter: &ActorFilter,
     keyset: &Keyset<ActorSort>,
 ) -> StorageResult<Page<Actor>> {
-    let conditions = |sql: &mut Sql, dialect: &Dialect, leading: Option<usize>| {
+    let conditions = |sql: &mut Sql, dialect: &Dialect, leading: Option<Option<usize>>| {
         if let Some(needle) = &filter.name_contains {
             sql.and().push("name_key LIKE ");
             sql.bind(Value::Text(like_contains(needle)))
@@ -378,19 +379,19 @@ pub async fn list(
                 .push(") >= ")
                 .bind(Value::Int(age));
         }
+        const HELD: (&str, &str) = ("id IN (SELECT actor_id FROM actor_tags WHERE ", ")");
+        const CHECKED: (&str, &str) = (
+            "EXISTS (SELECT 1 FROM actor_tags WHERE actor_id = actors.id AND ",
+            ")",
+        );
         for (index, (field, tag)) in filter.tags.iter().enumerate() {
-            let (start, end) = if leading == Some(index) {
-                // In id order, the holders are read as the index of tags gives them.
-                if keyset.sort == ActorSort::Id {
-                    ("id IN (SELECT actor_id FROM actor_tags WHERE ", ")")
-                } else {
-                    dialect.leads_to_ids()
-                }
-            } else {
-                (
-                    "EXISTS (SELECT 1 FROM actor_tags WHERE actor_id = actors.id AND ",
-                    ")",
-                )
+            let (start, end) = match leading {
+                // Counted: the leading tag's holders are read, every other tag checked.
+                Some(Some(lead)) if lead == index && keyset.sort == ActorSort::Id => HELD,
+                Some(Some(lead)) if lead == index => dialect.leads_to_ids(),
+                Some(_) => CHECKED,
+                // Not counted: the database joins the tag index in id order.
+                None => HELD,
             };
             sql.and()
                 .push(start)
@@ -403,7 +404,11 @@ pub async fn list(
     };
     let rows = on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
-        let leading = if filter.tags.is_empty() {
+        // PostgreSQL reads a list in id order by joining the tag index in that order, for rare
+        // and common tags alike; SQLite reads an `IN` list whole first, and no database can
+        // join it in another order.
+        let counted = !filter.tags.is_empty() && (dialect.reads_lists_first || keyset.sort != ActorSort::Id);
+        let leading = if !counted {
             None
         } else {
             let counts = tag_counts(&filter.tags);
@@ -411,7 +416,7 @@ pub async fn list(
                 .fetch_all(&mut *connection)
                 .await?;
             let counts: Vec<i64> = counted.into_iter().map(|(_, count)| count).collect();
-            leading_tag(&counts, keyset.limit + 1)
+            Some(leading_tag(&counts, keyset.limit + 1))
         };
         let sql = listing().page(dialect, keyset, filter.name_contains.is_some(), |sql| conditions(sql, dialect, leading));
         bind_args!(sqlx::query_as::<_, ListedActor>(&sql.text), sql.args)

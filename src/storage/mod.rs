@@ -271,6 +271,9 @@ pub struct Dialect {
     pub for_update: &'static str,
     /// Follows `INSERT INTO table (columns)` to write ids the database would otherwise assign.
     pub explicit_ids: &'static str,
+    /// Whether `id IN (subquery)` is read as the subquery's whole list before any row, rather
+    /// than joined in id order (PostgreSQL does that, and so can stop at a page).
+    pub reads_lists_first: bool,
     sqlite: bool,
 }
 
@@ -279,12 +282,14 @@ impl Dialect {
         begin_write: "BEGIN IMMEDIATE",
         for_update: "",
         explicit_ids: "",
+        reads_lists_first: true,
         sqlite: true,
     };
     pub const POSTGRES: Dialect = Dialect {
         begin_write: "BEGIN",
         for_update: " FOR UPDATE",
         explicit_ids: " OVERRIDING SYSTEM VALUE",
+        reads_lists_first: false,
         sqlite: false,
     };
 

@@ -254,6 +254,9 @@ backend_tests! {
             ["Singer 00007", "Singer 01007", "Singer 02007", "Singer 03007", "Singer 04007", "Singer 05007"]
         );
         assert_eq!(names(&app, "skill=fencing&sort=-name").await.len(), 7);
+        let by_id = app.get(Caller::CastingAssistant, "/actors?skill=singing&limit=2").await;
+        let by_id: Vec<&str> = by_id.body["actors"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(by_id, ["Singer 00000", "Singer 00001"]);
     }
 
     async fn a_bad_profile_filter_is_400_naming_it(app) {
