@@ -333,7 +333,7 @@ fn leading_tag(counts: &[i64], rows: u32) -> Option<usize> {
 /// One page of actors, with their movies, in one statement. A substring filter walks the ids
 /// (an index-only scan of ids and folded names), any other page reads its rows directly.
 ///
-/// A search by tags, but for PostgreSQL's lists in id order, first counts cheaply how many
+/// A search by tags, but for one tag in id order on PostgreSQL, first counts cheaply how many
 /// actors hold each tag ([`tag_counts`]). The rarest, when it is rare, leads: its few actors
 /// are read by id (and sorted), however large the catalogue. When every tag is common, the list
 /// is walked in its order and each actor checked, which finds a page within a few rows.
@@ -404,10 +404,11 @@ pub async fn list(
     };
     let rows = on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
-        // PostgreSQL reads a list in id order by joining the tag index in that order, for rare
-        // and common tags alike; SQLite reads an `IN` list whole first, and no database can
-        // join it in another order.
-        let counted = !filter.tags.is_empty() && (dialect.reads_lists_first || keyset.sort != ActorSort::Id);
+        // PostgreSQL reads a list of one tag in id order by joining the tag index in that
+        // order, for rare and common tags alike; SQLite reads an `IN` list whole first, no
+        // database can join it in another order, and of several tags the rarest should lead.
+        let counted = !filter.tags.is_empty()
+            && (dialect.reads_lists_first || keyset.sort != ActorSort::Id || filter.tags.len() > 1);
         let leading = if !counted {
             None
         } else {
