@@ -380,8 +380,10 @@ pub async fn list(
                 .bind(Value::Int(age));
         }
         const HELD: (&str, &str) = ("id IN (SELECT actor_id FROM actor_tags WHERE ", ")");
+        // A scalar subquery, not `EXISTS`: PostgreSQL would make that a join, and from a
+        // generic plan's guess of the tag's holders it hashes a common tag's every holder.
         const CHECKED: (&str, &str) = (
-            "EXISTS (SELECT 1 FROM actor_tags WHERE actor_id = actors.id AND ",
+            "(SELECT true FROM actor_tags WHERE actor_id = actors.id AND ",
             ")",
         );
         for (index, (field, tag)) in filter.tags.iter().enumerate() {
