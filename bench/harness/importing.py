@@ -1,7 +1,8 @@
 """The import (--import): `movie-manager import actors FILE.csv` of a generated file into an
 empty PostgreSQL database and an empty SQLite file, every row in one transaction, timed from
 the outside: rows per second on each. Names come in several scripts, with quotes, commas and
-cells a spreadsheet would take for formulas, so that the file is read as real ones are."""
+cells a spreadsheet would take for formulas, and profiles (tags, playing ages, height, an
+agent, notes over two lines) so that the file is read and written as real ones are."""
 
 import csv
 import json
@@ -15,17 +16,36 @@ from .machine import drop_database, psql
 NAMES = ["Zoë Saldaña", "李小龙", "Арнольд Шварценеггер", "عمر الشريف", "Smith, \"Jane\"",
          "'Tis Himself", "=Formula Looking", "Ngũgĩ wa Thiong'o", "Ólafur Darri Ólafsson"]
 GENDERS = ["female", "male", "non-binary", "+other"]
+SKILLS = ["Singing", "Stage combat", "Horse riding", "Juggling", "Tap dance", "=Accents",
+          "Motion capture", "Fencing", "Piano", "Swimming"]
+LANGUAGES = ["English", "Español", "Français", "Русский", "中文", "العربية", "Yorùbá"]
+
+
+def profile(chooser, index):
+    """A profile as offices fill them in: some fields, often not all."""
+    youngest = chooser.randrange(18, 60)
+    agent = index % 2 == 0
+    return [
+        "; ".join(chooser.sample(SKILLS, chooser.randrange(4))),
+        "; ".join(chooser.sample(LANGUAGES, chooser.randrange(1, 3))),
+        youngest, youngest + chooser.randrange(15), chooser.randrange(150, 200),
+        "Talent House, \"North\"" if agent else "", "ada@talent.example" if agent else "",
+        f"Seen at the open call {index}.\r\nCall back." if index % 3 == 0 else "",
+    ]
 
 
 def write_file(path, rows):
-    """A CSV file of `rows` actors, with the export's columns in another order and a BOM."""
+    """A CSV file of `rows` actors, with the export's columns in another order, profiles and a
+    BOM."""
     chooser = random.Random(rows)
     with open(path, "w", newline="", encoding="utf-8-sig") as file:
         writer = csv.writer(file, lineterminator="\r\n")
-        writer.writerow(["gender", "name", "age", "id"])
+        writer.writerow(["gender", "name", "age", "id", "skills", "languages", "playing_age_min",
+                         "playing_age_max", "height_cm", "agent_agency", "agent_email", "notes"])
         for index in range(rows):
             name = f"{chooser.choice(NAMES)} {index}"
-            writer.writerow([chooser.choice(GENDERS), name, chooser.randrange(151), ""])
+            writer.writerow([chooser.choice(GENDERS), name, chooser.randrange(151), "",
+                             *profile(chooser, index)])
 
 
 def timed_import(build, database_url, path):

@@ -100,7 +100,8 @@ pub trait Field: Sized + Clone + PartialEq + Serialize {
         }
     }
 
-    /// The value its column held, checked by the field's own rule.
+    /// The value its column held, through the field's own rule. The plain types take theirs
+    /// as they are: every write went through the rule, and the database's `CHECK`s hold it too.
     fn from_stored(stored: Stored) -> Result<Self, String> {
         let value = match stored {
             Stored::Int(Some(number)) => Value::from(number),
@@ -165,6 +166,13 @@ impl<T: Field> Field for Option<T> {
     const COLUMN: Column = T::COLUMN;
     const PARTS: &'static [&'static str] = T::PARTS;
     const CONTROL: Control = T::CONTROL;
+
+    fn from_stored(stored: Stored) -> Result<Self, String> {
+        match stored {
+            Stored::Int(None) | Stored::Text(None) | Stored::Date(None) => Ok(None),
+            stored => T::from_stored(stored).map(Some),
+        }
+    }
 
     fn stored(&self) -> Stored {
         match self {
@@ -339,6 +347,13 @@ macro_rules! text_field {
             fn schema() -> Schema {
                 $rule.schema($description, json!($example))
             }
+
+            fn from_stored(stored: Stored) -> Result<Self, String> {
+                match stored {
+                    Stored::Text(Some(text)) => Ok(Self(text)),
+                    _ => Err("is not text".into()),
+                }
+            }
         }
     };
 }
@@ -509,6 +524,14 @@ macro_rules! whole_field {
                 parse_whole(value, $min, $max).map(Self)
             }
 
+            fn from_stored(stored: Stored) -> Result<Self, String> {
+                match stored {
+                    Stored::Int(Some(number)) => Self::new(number.into())
+                        .ok_or_else(|| format!("{number} is out of bounds")),
+                    _ => Err("is not a number".into()),
+                }
+            }
+
             fn schema() -> Schema {
                 Schema::Object(
                     ObjectBuilder::new()
@@ -584,6 +607,15 @@ macro_rules! tags_field {
 
             fn parse(value: &Value) -> Result<Self, String> {
                 parse_tags(value, $max).map(Self)
+            }
+
+            fn from_stored(stored: Stored) -> Result<Self, String> {
+                match stored {
+                    Stored::Text(Some(text)) => serde_json::from_str(&text)
+                        .map(Self)
+                        .map_err(|error| error.to_string()),
+                    _ => Err("is not a list".into()),
+                }
             }
 
             fn schema() -> Schema {
@@ -863,6 +895,14 @@ const DATE_FORMS: &str = "\"YYYY-MM-DD\" or the integer YYYYMMDD";
 
 impl Field for ReleaseDate {
     const COLUMN: Column = Column::Date;
+
+    fn from_stored(stored: Stored) -> Result<Self, String> {
+        match stored {
+            Stored::Date(Some(date)) => Ok(Self(date)),
+            _ => Err("is not a date".into()),
+        }
+    }
+
     const CONTROL: Control = Control::Date("1800-01-01", "9999-12-31");
 
     /// `"YYYY-MM-DD"`, or the seed's integer `YYYYMMDD`; a real calendar date.
