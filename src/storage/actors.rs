@@ -330,6 +330,30 @@ fn leading_tag(counts: &[i64], rows: u32) -> Option<usize> {
     (*holders <= LEADING_TAG_MAX && affordable).then_some(index)
 }
 
+impl ListedActor {
+    /// The actor of this row, and the movie it brings.
+    fn split(self) -> (Actor, Option<Role>) {
+        let role = match (self.movie_id, self.movie_title, self.movie_release_date) {
+            (Some(id), Some(title), Some(release_date)) => Some(Role {
+                id,
+                title,
+                release_date,
+                character: self.character,
+            }),
+            _ => None,
+        };
+        let actor = Actor {
+            id: self.id,
+            fields: self.fields,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            movies: Vec::new(),
+            version: self.version,
+        };
+        (actor, role)
+    }
+}
+
 /// One page of actors, with their movies, in one statement. A substring filter walks the ids
 /// (an index-only scan of ids and folded names), any other page reads its rows directly.
 ///
@@ -429,25 +453,9 @@ pub async fn list(
     let actors = gather(
         rows,
         |row| row.id,
-        |row| Actor {
-            id: row.id,
-            fields: row.fields.clone(),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            movies: Vec::new(),
-            version: row.version,
-        },
-        |actor, row| {
-            if let (Some(id), Some(title), Some(release_date)) =
-                (row.movie_id, row.movie_title, row.movie_release_date)
-            {
-                actor.movies.push(Role {
-                    id,
-                    title,
-                    release_date,
-                    character: row.character,
-                });
-            }
+        ListedActor::split,
+        |actor, role| {
+            actor.movies.push(role);
         },
     );
     Ok(Page::from_rows(actors, keyset, |actor| {

@@ -189,6 +189,29 @@ struct ListedMovie {
     character: Option<String>,
 }
 
+impl ListedMovie {
+    /// The movie of this row, and the cast member it brings.
+    fn split(self) -> (Movie, Option<CastMember>) {
+        let member = match (self.actor_id, self.actor_name) {
+            (Some(id), Some(name)) => Some(CastMember {
+                id,
+                name,
+                character: self.character,
+            }),
+            _ => None,
+        };
+        let movie = Movie {
+            id: self.id,
+            fields: self.fields,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            cast: Vec::new(),
+            version: self.version,
+        };
+        (movie, member)
+    }
+}
+
 /// One page of movies, with their casts, in one statement (see [`super::actors::list`]).
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
@@ -218,22 +241,9 @@ pub async fn list(
     let movies = gather(
         rows,
         |row| row.id,
-        |row| Movie {
-            id: row.id,
-            fields: row.fields.clone(),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            cast: Vec::new(),
-            version: row.version,
-        },
-        |movie, row| {
-            if let (Some(id), Some(name)) = (row.actor_id, row.actor_name) {
-                movie.cast.push(CastMember {
-                    id,
-                    name,
-                    character: row.character,
-                });
-            }
+        ListedMovie::split,
+        |movie, member| {
+            movie.cast.push(member);
         },
     );
     Ok(Page::from_rows(movies, keyset, |movie| {

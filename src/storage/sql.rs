@@ -276,21 +276,24 @@ impl Listing {
 }
 
 /// Gathers the rows of a [`Listing`] statement, one per casting, into one item per listed row:
-/// `key` tells the listed row of a result row, `start` makes its item, `add` adds a casting.
-pub fn gather<R, T>(
+/// `key` tells the listed row of a result row, `split` takes it apart into its item and the
+/// casting it brings (if any), `add` adds a casting to an item. A row's parts are moved, never
+/// copied; those of a row whose item is made already are dropped.
+pub fn gather<R, T, J>(
     rows: Vec<R>,
     key: impl Fn(&R) -> i64,
-    start: impl Fn(&R) -> T,
-    add: impl Fn(&mut T, R),
+    split: impl Fn(R) -> (T, Option<J>),
+    add: impl Fn(&mut T, J),
 ) -> Vec<T> {
     let mut items: Vec<(i64, T)> = Vec::new();
     for row in rows {
         let id = key(&row);
+        let (item, joined) = split(row);
         match items.last_mut() {
-            Some((last, item)) if *last == id => add(item, row),
+            Some((last, known)) if *last == id => joined.into_iter().for_each(|j| add(known, j)),
             _ => {
-                let mut item = start(&row);
-                add(&mut item, row);
+                let mut item = item;
+                joined.into_iter().for_each(|j| add(&mut item, j));
                 items.push((id, item));
             }
         }
