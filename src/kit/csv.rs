@@ -371,6 +371,11 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
         problems.truncate(MAX_REPORTED);
         return Err(problems);
     }
+    let required: Vec<&str> = ActorFields::DECLARED
+        .iter()
+        .filter(|field| field.required)
+        .map(|field| field.name)
+        .collect();
     let mut actors = Vec::new();
     for record in reader.records() {
         if problems.len() >= MAX_REPORTED {
@@ -400,10 +405,7 @@ pub fn read_actors(file: &[u8]) -> Result<Vec<NewActor>, Vec<RowProblem>> {
         let object = ActorFields::object_from_cells(|name| {
             let index = columns.iter().position(|column| column == name)?;
             let cell = record.get(index)?;
-            let required = ActorFields::DECLARED
-                .iter()
-                .any(|field| field.required && field.name == name);
-            if required && cell.is_empty() {
+            if cell.is_empty() && required.contains(&name) {
                 return None;
             }
             Some(cell.strip_prefix('\'').unwrap_or(cell))
