@@ -30,7 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = MovieResponse, headers(("ETag" = String))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "No such movie or actor."), (status = 412, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such movie or actor."),
+        (status = 409, body = ErrorBody, description = "The actor is booked for a role, whose name is their character; or the character is a role's name and the actor is not booked for it."),
+        (status = 412, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 503, body = ErrorBody),
     )

@@ -32,6 +32,8 @@ use super::error::ErrorBody;
         (name = "actors", description = "Actors and the movies they are cast in."),
         (name = "movies", description = "Movies and their casts."),
         (name = "castings", description = "Who is cast in what."),
+        (name = "roles", description = "Each movie's breakdown: the roles to cast."),
+        (name = "candidates", description = "The pipeline: the actors considered for each role, from submitted to booked."),
         (name = "health", description = "Probes and the front door."),
         (name = "docs", description = "This document, and the page to read and try it."),
     )
@@ -52,7 +54,7 @@ impl Modify for BearerAuth {
 /// What the routes' annotations cannot say, applied once the routes have added their paths.
 /// utoipa writes an optional header's schema as nullable, but a header is absent or a string; and
 /// it marks a body optional only when its type is an `Option`, which would also make `null` a
-/// valid body, where the casting's body is an object or nothing.
+/// valid body, where these bodies are an object or nothing.
 pub fn finish(openapi: &mut OpenApiDocument) {
     for item in openapi.paths.paths.values_mut() {
         let operations = [
@@ -75,16 +77,24 @@ pub fn finish(openapi: &mut OpenApiDocument) {
             }
         }
     }
-    let put_casting = openapi
-        .paths
-        .paths
-        .get_mut("/movies/{id}/actors/{actor_id}")
-        .and_then(|item| item.put.as_mut())
-        .and_then(|operation| operation.request_body.as_mut());
-    if let Some(body) = put_casting {
-        body.required = Some(utoipa::openapi::Required::False);
+    for path in OPTIONAL_BODIES {
+        let body = openapi
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.put.as_mut())
+            .and_then(|operation| operation.request_body.as_mut());
+        if let Some(body) = body {
+            body.required = Some(utoipa::openapi::Required::False);
+        }
     }
 }
+
+/// The PUTs whose body is an object or nothing (see [`finish`]).
+const OPTIONAL_BODIES: [&str; 2] = [
+    "/movies/{id}/actors/{actor_id}",
+    "/roles/{id}/candidates/{actor_id}",
+];
 
 /// The two paths [`swagger_ui`] serves, which have no annotated handler of their own.
 struct DocsPaths;

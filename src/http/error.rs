@@ -29,6 +29,8 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     PreconditionFailed(String),
     #[error("the request body did not arrive within {} seconds", .0.as_secs())]
     RequestTimeout(std::time::Duration),
@@ -79,6 +81,7 @@ impl ApiError {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,6 +102,7 @@ pub fn code(status: StatusCode) -> &'static str {
         404 => "not_found",
         405 => "method_not_allowed",
         408 => "request_timeout",
+        409 => "conflict",
         412 => "precondition_failed",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
@@ -119,6 +123,7 @@ pub fn default_message(status: StatusCode) -> &'static str {
         404 => "no such resource or route",
         405 => "method not allowed",
         408 => "the request took too long",
+        409 => "the request breaks a rule of the current state",
         412 => "If-Match does not match",
         413 => "request body is too large",
         415 => "request body must be JSON",
@@ -223,12 +228,13 @@ impl From<Refusal> for ApiError {
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
-            StorageError::NotFound(..) | StorageError::NotInCast { .. } => {
-                Self::NotFound(error.to_string())
-            }
+            StorageError::NotFound(..)
+            | StorageError::NotInCast { .. }
+            | StorageError::NotCandidate { .. } => Self::NotFound(error.to_string()),
             StorageError::VersionMismatch(_) => Self::PreconditionFailed(format!(
                 "{error}: If-Match does not match its current ETag"
             )),
+            StorageError::Conflict(message) => Self::Conflict(message),
             StorageError::Invalid(invalid) => invalid.into(),
             StorageError::Unavailable => Self::Unavailable("the database is unavailable"),
             StorageError::Fault(error) => Self::internal(format!("database fault: {error}")),

@@ -2,6 +2,7 @@
 //! extractors they share, and the middleware that every response passes through.
 
 pub mod actors;
+pub mod candidates;
 pub mod castings;
 pub mod docs;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod instruments;
 pub mod movies;
+pub mod roles;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -91,6 +93,8 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(movies::router())
         .merge(castings::router())
         .merge(history::router())
+        .merge(roles::router())
+        .merge(candidates::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)

@@ -49,12 +49,14 @@ pub struct Assets {
     /// htmx 2.0.11 (npm package `htmx.org`, `dist/htmx.min.js`), unmodified; Zero-Clause BSD.
     pub htmx: Asset,
     pub script: Asset,
+    /// The role board's keyboard shortcuts.
+    pub board: Asset,
     pub icon: Asset,
 }
 
 impl Assets {
-    fn all(&self) -> [&Asset; 4] {
-        [&self.css, &self.htmx, &self.script, &self.icon]
+    fn all(&self) -> [&Asset; 5] {
+        [&self.css, &self.htmx, &self.script, &self.board, &self.icon]
     }
 }
 
@@ -76,6 +78,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         "js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/app.js"),
+    ),
+    board: Asset::new(
+        "board",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/board.js"),
     ),
     icon: Asset::new(
         "favicon",

@@ -25,8 +25,9 @@ use super::query::{Paging, Sort};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{ActorFields, Fields, MovieFields, NewActor, RequestBody};
+use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, NewActor, RequestBody};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
+use crate::storage::candidates::{self, Candidate, CandidateFilter, CandidateSort};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
 use crate::storage::{Database, Keyset, Page, SortKey, StorageResult};
 
@@ -163,6 +164,58 @@ impl Export for Movie {
     }
 }
 
+/// A role's candidates that a filter keeps.
+pub struct OfRole {
+    pub role_id: i64,
+    pub filter: CandidateFilter,
+}
+
+/// A candidate's row: the actor's id, the candidate's fields, then who the actor is.
+impl Export for Candidate {
+    type Sort = CandidateSort;
+    type Filter = OfRole;
+    type Fields = CandidateFields;
+    const TRAILING: &'static [&'static str] = &[
+        "name",
+        "age",
+        "gender",
+        "playing_age_min",
+        "playing_age_max",
+        "added_at",
+        "updated_at",
+    ];
+    const FILE: &'static str = "candidates.csv";
+
+    fn fetch(
+        db: &Database,
+        of: &OfRole,
+        keyset: &Keyset<CandidateSort>,
+    ) -> impl Future<Output = StorageResult<Page<Self>>> + Send {
+        candidates::list(db, of.role_id, &of.filter, keyset)
+    }
+
+    fn id(&self) -> i64 {
+        self.actor.id
+    }
+
+    fn fields(&self) -> &CandidateFields {
+        &self.fields
+    }
+
+    fn trailing(&self) -> Vec<String> {
+        let age = |age: Option<i32>| age.map(|age| age.to_string()).unwrap_or_default();
+        vec![
+            text(&self.actor.name).into_owned(),
+            self.actor.age.to_string(),
+            text(&self.actor.gender).into_owned(),
+            age(self.actor.playing_age_min),
+            age(self.actor.playing_age_max),
+            timestamp(&self.added_at),
+            timestamp(&self.updated_at),
+        ]
+    }
+}
+
 fn timestamp(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
@@ -221,6 +274,15 @@ pub async fn movies(
     paging: Paging<'_, MovieSort>,
 ) -> Result<Response, Refusal> {
     export::<Movie>(db, filter, sort_of(paging)?).await
+}
+
+/// The export of every candidate of a role that the filter keeps.
+pub async fn candidates(
+    db: Database,
+    of: OfRole,
+    paging: Paging<'_, CandidateSort>,
+) -> Result<Response, Refusal> {
+    export::<Candidate>(db, of, sort_of(paging)?).await
 }
 
 /// Reads the first batch before answering, so that a database that cannot answer is a 503 and

@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Refusal;
 use super::query::{
-    CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort, tag_filter,
+    CursorText, Limit, PageRequest, Paging, Param, ParamValue, SearchText, Sort, any_of, tag_filter,
 };
-use crate::model::{Age, Height};
+use crate::model::{Age, Height, Rank, Status, Whole};
 use crate::storage::actors::{ActorFilter, ActorSort};
+use crate::storage::candidates::{CandidateFilter, CandidateSort};
 use crate::storage::history::{self, Change, Newest};
 use crate::storage::movies::{MovieFilter, MovieSort};
 use crate::storage::{Database, Kind};
@@ -135,6 +136,57 @@ impl MovieListQuery {
     }
 
     pub fn paging(&self) -> Paging<'_, MovieSort> {
+        Paging {
+            limit: self.limit.as_ref(),
+            cursor: self.cursor.as_ref(),
+            sort: self.sort.as_ref().map(|sort| sort.0),
+        }
+    }
+}
+
+/// The query of `GET /roles/{id}/candidates`. Unknown parameters are refused, and so are
+/// repeated ones but `status` and `rank`.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateListQuery {
+    #[param(schema_with = Limit::schema)]
+    limit: Option<Param<Limit>>,
+    #[param(schema_with = CursorText::schema)]
+    cursor: Option<Param<CursorText>>,
+    /// `added` (the default: the order they were added in), `rank` (1 first) or `name`; a
+    /// leading `-` reverses it. Ungraded candidates come last either way.
+    #[param(schema_with = Sort::<CandidateSort>::schema)]
+    sort: Option<Param<Sort<CandidateSort>>>,
+    /// A case-insensitive substring of the actor's name.
+    #[param(schema_with = SearchText::schema)]
+    q: Option<Param<SearchText>>,
+    /// A status; repeatable, any of those given matches.
+    #[serde(default)]
+    #[param(style = Form, explode, schema_with = any_of::<Status>)]
+    status: Vec<Param<Status>>,
+    /// A grade; repeatable, any of those given matches.
+    #[serde(default)]
+    #[param(style = Form, explode, schema_with = any_of::<Rank>)]
+    rank: Vec<Param<Rank>>,
+}
+
+impl CandidateListQuery {
+    pub fn filter(&self) -> CandidateFilter {
+        let mut statuses: Vec<Status> = self.status.iter().map(|status| status.0).collect();
+        statuses.sort();
+        statuses.dedup();
+        let mut ranks: Vec<i32> = self.rank.iter().map(|rank| rank.0.get()).collect();
+        ranks.sort();
+        ranks.dedup();
+        CandidateFilter {
+            statuses,
+            ranks,
+            name_contains: self.q.as_ref().and_then(|q| q.0.key()),
+        }
+    }
+
+    pub fn paging(&self) -> Paging<'_, CandidateSort> {
         Paging {
             limit: self.limit.as_ref(),
             cursor: self.cursor.as_ref(),

@@ -157,7 +157,8 @@ fn heading(status: StatusCode) -> &'static str {
         403 => "Not allowed",
         404 => "Not found",
         405 => "Not allowed here",
-        409 | 412 => "It changed meanwhile",
+        409 => "That cannot be done now",
+        412 => "It changed meanwhile",
         413 => "Too large",
         503 => "Unavailable for now",
         _ if status.is_server_error() => "Something went wrong",
@@ -200,7 +201,9 @@ pub fn storage_error_page(error: StorageError) -> Response {
 
 pub fn storage_error_page_for(user: Option<&User>, error: StorageError) -> Response {
     match error {
-        StorageError::NotFound(..) | StorageError::NotInCast { .. } => {
+        StorageError::NotFound(..)
+        | StorageError::NotInCast { .. }
+        | StorageError::NotCandidate { .. } => {
             error_page_for(user, StatusCode::NOT_FOUND, capitalized(&error.to_string()))
         }
         StorageError::VersionMismatch(_) => error_page_for(
@@ -213,6 +216,9 @@ pub fn storage_error_page_for(user: Option<&User>, error: StorageError) -> Respo
         ),
         StorageError::Invalid(invalid) => {
             error_page_for(user, StatusCode::UNPROCESSABLE_ENTITY, invalid.to_string())
+        }
+        StorageError::Conflict(message) => {
+            error_page_for(user, StatusCode::CONFLICT, capitalized(&message))
         }
         StorageError::Unavailable => error_page_for(
             user,

@@ -210,6 +210,26 @@ pub fn tag_filter() -> Schema {
     )
 }
 
+/// The schema of a filter that keeps any of the values given: repeatable.
+pub fn any_of<T: ParamValue>() -> Schema {
+    Schema::Array(
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::RefOr::T(T::schema()))
+            .description(Some("Repeatable: any of the values given matches."))
+            .build(),
+    )
+}
+
+impl ParamValue for crate::model::Status {
+    fn parse(text: &str) -> Result<Self, String> {
+        <Self as Field>::parse(&serde_json::Value::String(text.to_owned()))
+    }
+
+    fn schema() -> Schema {
+        <Self as Field>::schema()
+    }
+}
+
 impl ParamValue for NaiveDate {
     fn parse(text: &str) -> Result<Self, String> {
         crate::model::parse_date(text)
@@ -247,7 +267,7 @@ impl<K: SortKey> Sort<K> {
     /// How it is written in `sort=`.
     fn name(self) -> String {
         let sign = if self.descending { "-" } else { "" };
-        format!("{sign}{}", self.key.column())
+        format!("{sign}{}", self.key.name())
     }
 }
 
@@ -259,10 +279,10 @@ impl<K: SortKey> ParamValue for Sort<K> {
         };
         K::ALL
             .iter()
-            .find(|key| key.column() == column)
+            .find(|key| key.name() == column)
             .map(|&key| Sort { key, descending })
             .ok_or_else(|| {
-                let names: Vec<&str> = K::ALL.iter().map(|key| key.column()).collect();
+                let names: Vec<&str> = K::ALL.iter().map(|key| key.name()).collect();
                 format!(
                     "must be one of {}, optionally with a leading -",
                     names.join(", ")

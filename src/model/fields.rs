@@ -41,6 +41,17 @@ pub const EMAIL_MAX: usize = 254;
 pub const PHONE_MAX: usize = 50;
 /// Longest profile notes, in characters after trimming.
 pub const NOTES_MAX: usize = 4000;
+/// Longest role name (the character), in characters after trimming.
+pub const ROLE_NAME_MAX: usize = CHARACTER_MAX;
+/// Longest role description, in characters after trimming.
+pub const DESCRIPTION_MAX: usize = 4000;
+/// The most actors a role books.
+pub const POSITIONS_MAX: i32 = 100;
+/// The grades a casting office gives its candidates, best first.
+pub const RANK_MIN: i32 = 1;
+pub const RANK_MAX: i32 = 6;
+/// Longest note on a candidate, in characters after trimming.
+pub const CANDIDATE_NOTE_MAX: usize = 2000;
 /// What joins a list's tags in one CSV cell or form input; no tag holds it.
 pub const TAG_SEPARATOR: &str = "; ";
 
@@ -419,6 +430,39 @@ text_field!(
     "+44 20 7946 0000"
 );
 
+text_field!(
+    /// A role's name: the character, as the cast will name it.
+    RoleName,
+    TextRule::line(ROLE_NAME_MAX),
+    Control::Text,
+    "The role: the character's name, unique in its movie regardless of case",
+    "Neytiri"
+);
+text_field!(
+    /// What a breakdown says of a role: several lines.
+    Description,
+    TextRule {
+        max: DESCRIPTION_MAX,
+        lines: true,
+        excluded: ""
+    },
+    Control::TextArea,
+    "What the role is",
+    "Na'vi huntress, fierce and warm.\nStage combat required."
+);
+text_field!(
+    /// A casting office's note on a candidate: several lines.
+    CandidateNote,
+    TextRule {
+        max: CANDIDATE_NOTE_MAX,
+        lines: true,
+        excluded: ""
+    },
+    Control::TextArea,
+    "The office's note on the candidate",
+    "Strong self-tape; check availability in May."
+);
+
 /// The part an actor plays; absent, `null`, empty or blank all mean none is recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -579,6 +623,30 @@ whole_field!(
     "The performer's height in centimetres",
     172
 );
+
+whole_field!(
+    /// How many actors a role books.
+    Positions,
+    1,
+    POSITIONS_MAX,
+    "How many actors the role books",
+    1
+);
+whole_field!(
+    /// A candidate's grade ("selects"): 1 is the best.
+    Rank,
+    RANK_MIN,
+    RANK_MAX,
+    "The office's grade of the candidate, 1 the best",
+    2
+);
+
+/// A role books one actor unless it says otherwise.
+impl Default for Positions {
+    fn default() -> Self {
+        Self(1)
+    }
+}
 
 impl Age {
     pub fn years(self) -> i32 {

@@ -6,17 +6,21 @@
 
 pub mod actor;
 pub mod body;
+pub mod candidate;
 pub mod casting;
 pub mod fields;
 pub mod movie;
 pub mod resource;
+pub mod role;
 
 pub use actor::{ActorChanges, ActorFields, NewActor};
 pub use body::{Invalid, ObjectReader, Problem, RequestBody};
+pub use candidate::{Bulk, CandidateChanges, CandidateFields, CandidateWrite, Status};
 pub use casting::Casting;
 pub use fields::*;
 pub use movie::{MovieChanges, MovieFields, NewMovie};
 pub use resource::{Declared, Fields, Flag};
+pub use role::{NewRole, RoleChanges, RoleFields};
 
 #[cfg(test)]
 mod tests {

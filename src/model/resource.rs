@@ -136,6 +136,7 @@ macro_rules! is_required {
 macro_rules! resource {
     (
         $(#[doc = $doc:literal])*
+        $(#[derive($($derive:ident),+)])?
         pub struct $fields:ident as $new:literal, changed by $changes:ident {
             $($field:ident: $ty:ty => $presence:ident $label:literal $([$($flag:ident),*])?,)+
         }
@@ -143,7 +144,7 @@ macro_rules! resource {
         broken: $broken:expr $(,)?
     ) => {
         $(#[doc = $doc])*
-        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize $($(, $derive)+)?)]
         pub struct $fields {
             $(pub $field: $ty,)+
         }

@@ -31,7 +31,7 @@ pub struct Actor {
     pub updated_at: DateTime<Utc>,
     /// The movies this actor is cast in, by release date.
     #[sqlx(json)]
-    pub movies: Vec<Role>,
+    pub movies: Vec<Credit>,
     /// Bumped on every change to this representation; the ETag.
     #[serde(skip)]
     pub version: i64,
@@ -40,7 +40,7 @@ pub struct Actor {
 impl utoipa::PartialSchema for Actor {
     fn schema() -> RefOr<Schema> {
         let movies = ArrayBuilder::new()
-            .items(Ref::from_schema_name("Role"))
+            .items(Ref::from_schema_name("Credit"))
             .description(Some("The movies this actor is cast in, by release date."));
         let more = ObjectBuilder::new()
             .property("movies", movies)
@@ -51,13 +51,16 @@ impl utoipa::PartialSchema for Actor {
 
 impl ToSchema for Actor {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push(("Role".to_owned(), <Role as utoipa::PartialSchema>::schema()));
+        schemas.push((
+            "Credit".to_owned(),
+            <Credit as utoipa::PartialSchema>::schema(),
+        ));
     }
 }
 
-/// A movie an actor is cast in.
+/// A movie an actor is cast in: a credit of their filmography.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Role {
+pub struct Credit {
     /// The movie's id.
     pub id: i64,
     #[schema(schema_with = Title::schema)]
@@ -332,9 +335,9 @@ fn leading_tag(counts: &[i64], rows: u32) -> Option<usize> {
 
 impl ListedActor {
     /// The actor of this row, and the movie it brings.
-    fn split(self) -> (Actor, Option<Role>) {
+    fn split(self) -> (Actor, Option<Credit>) {
         let role = match (self.movie_id, self.movie_title, self.movie_release_date) {
-            (Some(id), Some(title), Some(release_date)) => Some(Role {
+            (Some(id), Some(title), Some(release_date)) => Some(Credit {
                 id,
                 title,
                 release_date,
@@ -490,6 +493,10 @@ fn update_statement(id: i64, current: &Current, changed: &ActorFields, dialect: 
     sql
 }
 
+/// Locks the movies an actor is a candidate in (append the dialect's `FOR UPDATE`).
+const LOCK_CANDIDACIES_MOVIES: &str = "SELECT id FROM movies WHERE id IN (SELECT r.movie_id \
+     FROM roles r JOIN candidates c ON c.role_id = r.id WHERE c.actor_id = $1) ORDER BY id";
+
 const BUMP_MOVIES: &str = "UPDATE movies SET version = version + 1 \
      WHERE id IN (SELECT movie_id FROM castings WHERE actor_id = $1)";
 
@@ -577,6 +584,16 @@ pub async fn delete(
                 .await?
                 .ok_or(StorageError::NotFound(Kind::Actor.name(), id))?;
             super::expect_version(if_match, current.version, Kind::Actor)?;
+            // The movies of its candidacies first, as every write of a pipeline locks them.
+            sqlx::query(&format!("{LOCK_CANDIDACIES_MOVIES}{}", dialect.for_update))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let candidacies = sqlx::query_as(super::candidates::OF_ACTOR)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let candidacies = super::candidates::withdrawn(id, candidacies)?;
             sqlx::query(BUMP_MOVIES).bind(id).execute(&mut *tx).await?;
             let roles: Vec<(i64, Option<String>)> =
                 sqlx::query_as("SELECT movie_id, character FROM castings WHERE actor_id = $1")
@@ -602,6 +619,7 @@ pub async fn delete(
                     action: Action::Uncast,
                     changes: super::history::uncasting(movie_id, id, character),
                 }));
+                entries.extend(candidacies);
                 record_changes!(&mut *tx, &entries, editor);
                 tx.commit().await?;
                 return Ok(());

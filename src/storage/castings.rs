@@ -8,6 +8,11 @@ use super::movies::{self, Movie};
 use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, missed, on_pool};
 use crate::model::Character;
 
+/// The role an actor is booked for in a movie, if any: its id and name, which is their
+/// character in the cast.
+const BOOKED_AS: &str = "SELECT r.id, r.name FROM candidates c JOIN roles r ON r.id = c.role_id \
+     WHERE r.movie_id = $1 AND c.actor_id = $2 AND c.status = 'booked'";
+
 /// What a casting write asks for once both sides are known to exist.
 #[derive(Debug)]
 enum Change {
@@ -85,9 +90,39 @@ async fn write(
         .bind(actor_id)
         .fetch_optional(&mut *tx)
         .await?;
+        let booked_as: Option<(i64, String)> = sqlx::query_as(BOOKED_AS)
+            .bind(movie_id)
+            .bind(actor_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Change::Upsert(Some(character)) = &change {
+            let role: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM roles WHERE movie_id = $1 AND name = $2")
+                    .bind(movie_id)
+                    .bind(character)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let booked_for = booked_as.as_ref().map(|(role_id, _)| *role_id);
+            if let Some((role_id,)) = role.filter(|(role_id,)| Some(*role_id) != booked_for) {
+                return Err(StorageError::Conflict(format!(
+                    "{character:?} is the character of role {role_id}: book the actor as its \
+                     candidate instead"
+                )));
+            }
+        }
+        let mut entries = Vec::new();
         let recorded = match (&change, existing) {
             (Change::Remove, None) => {
                 return Err(StorageError::NotInCast { movie_id, actor_id });
+            }
+            (Change::Upsert(character), Some(_))
+                if booked_as.as_ref().is_some_and(|(_, role)| character.as_deref() != Some(role.as_str())) =>
+            {
+                let role = booked_as.map(|(_, role)| role).unwrap_or_default();
+                return Err(StorageError::Conflict(format!(
+                    "actor {actor_id} is booked for the role {role:?}, which names their \
+                     character: rename the role instead"
+                )));
             }
             (Change::Upsert(character), Some(existing)) if *character == existing => None,
             (Change::Upsert(character), None) => {
@@ -128,16 +163,32 @@ async fn write(
                     .bind(actor_id)
                     .execute(&mut *tx)
                     .await?;
+                if let Some((role_id, _)) = booked_as {
+                    sqlx::query(
+                        "UPDATE candidates SET status = 'hold', version = version + 1, \
+                         updated_at = $3 WHERE role_id = $1 AND actor_id = $2",
+                    )
+                    .bind(role_id)
+                    .bind(actor_id)
+                    .bind(super::now())
+                    .execute(&mut *tx)
+                    .await?;
+                    let held = FieldChanges::new()
+                        .key("actor_id", actor_id, actor_id)
+                        .field("status", "booked", "hold");
+                    entries.push(Entry { kind: Kind::Role, id: role_id, action: Action::Candidate, changes: held.clone() });
+                    entries.push(Entry { kind: Kind::Actor, id: actor_id, action: Action::Candidate, changes: held });
+                }
                 Some((Action::Uncast, uncasting(movie_id, actor_id, existing)))
             }
         };
         match recorded {
             None => None,
             Some((action, changes)) => {
-                let entries = [
+                entries.splice(0..0, [
                     Entry { kind: Kind::Movie, id: movie_id, action, changes: changes.clone() },
                     Entry { kind: Kind::Actor, id: actor_id, action, changes },
-                ];
+                ]);
                 record_changes!(&mut *tx, &entries, editor);
                 let query = format!("{} WHERE m.id = $1", movies::select(dialect));
                 let movie = sqlx::query_as::<_, Movie>(&query)

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use super::fields;
 use super::history::{CHANGE_COLUMNS, ChangeRow};
 use super::{Database, Sql, Value, bind_args, on_pool};
-use crate::model::{ActorFields, Fields, MovieFields};
+use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields};
 
 /// Rows read and written per statement: few round trips, well within both databases' limits on
 /// bound parameters.
@@ -20,6 +20,8 @@ pub struct Copied {
     pub actors: u64,
     pub movies: u64,
     pub castings: u64,
+    pub roles: u64,
+    pub candidates: u64,
     pub changes: u64,
 }
 
@@ -27,8 +29,8 @@ impl std::fmt::Display for Copied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "copied {} actors, {} movies, {} castings and {} history entries",
-            self.actors, self.movies, self.castings, self.changes
+            "copied {} actors, {} movies, {} castings, {} roles, {} candidates and {} history entries",
+            self.actors, self.movies, self.castings, self.roles, self.candidates, self.changes
         )
     }
 }
@@ -119,6 +121,91 @@ impl Table for ActorFields {
 impl Table for MovieFields {
     const TABLE: &'static str = "movies";
 }
+
+impl Table for RoleFields {
+    const TABLE: &'static str = "roles";
+}
+
+/// A role's row: its declared row and its movie. Its counts are not copied: the candidates'
+/// triggers count them again as the candidates arrive (see [`copy`]).
+#[derive(FromRow)]
+struct RoleRow {
+    #[sqlx(flatten)]
+    declared: DeclaredRow<RoleFields>,
+    movie_id: i64,
+}
+
+impl CopiedRow for RoleRow {
+    const TABLE: &'static str = "roles";
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn columns() -> String {
+        format!("{}, movie_id", DeclaredRow::<RoleFields>::columns())
+    }
+
+    fn values(self) -> Vec<Value> {
+        let mut values = self.declared.values();
+        values.push(Value::from(self.movie_id));
+        values
+    }
+
+    fn key(&self) -> (i64, i64) {
+        self.declared.key()
+    }
+}
+
+/// A candidate's row: its standing, as declared, and what the server keeps beside it.
+#[derive(FromRow)]
+struct CandidateRow {
+    id: i64,
+    role_id: i64,
+    actor_id: i64,
+    #[sqlx(flatten)]
+    fields: CandidateFields,
+    feedback: Option<String>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl CopiedRow for CandidateRow {
+    const TABLE: &'static str = "candidates";
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn columns() -> String {
+        format!(
+            "id, role_id, actor_id, {}, feedback, version, created_at, updated_at",
+            fields::written_columns::<CandidateFields>().join(", ")
+        )
+    }
+
+    fn values(self) -> Vec<Value> {
+        let mut values = vec![
+            Value::from(self.id),
+            Value::from(self.role_id),
+            Value::from(self.actor_id),
+        ];
+        values.extend(fields::written_values(&self.fields));
+        values.extend([
+            Value::from(self.feedback),
+            Value::from(self.version),
+            Value::from(self.created_at),
+            Value::from(self.updated_at),
+        ]);
+        values
+    }
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, 0)
+    }
+}
+
+/// Each copied candidate bumped its role's version once, through the trigger that counted it:
+/// this takes the roles back to the versions (so ETags) they had.
+const ROLE_VERSIONS_RESTORED: &str = "UPDATE roles SET version = version \
+     - (SELECT COUNT(*) FROM candidates c WHERE c.role_id = roles.id)";
 
 impl<F> CopiedRow for DeclaredRow<F>
 where
@@ -268,10 +355,13 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
             copied.actors = transfer!(DeclaredRow<ActorFields>);
             copied.movies = transfer!(DeclaredRow<MovieFields>);
             copied.castings = transfer!(CastingRow);
+            copied.roles = transfer!(RoleRow);
+            copied.candidates = transfer!(CandidateRow);
+            sqlx::query(ROLE_VERSIONS_RESTORED).execute(&mut *writer).await?;
             copied.changes = transfer!(ChangeRow);
             // Ids go on after the highest the source ever assigned: a deleted actor's id (and
             // its history) is never given to another.
-            for table in ["actors", "movies", "changes"] {
+            for table in ["actors", "movies", "roles", "candidates", "changes"] {
                 let last: i64 = sqlx::query_scalar(&source_dialect.last_id(table))
                     .fetch_one(&mut *reader)
                     .await?;

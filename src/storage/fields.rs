@@ -194,7 +194,12 @@ macro_rules! fields_from_row {
     )+};
 }
 
-fields_from_row!(crate::model::ActorFields, crate::model::MovieFields);
+fields_from_row!(
+    crate::model::ActorFields,
+    crate::model::MovieFields,
+    crate::model::RoleFields,
+    crate::model::CandidateFields
+);
 
 /// A representation's schema: `id`, the fields, the timestamps, then what `more` adds.
 pub fn representation<F: Fields>(description: &str, more: ObjectBuilder) -> RefOr<Schema> {

@@ -74,6 +74,8 @@ pub enum Action {
     Cast,
     /// An actor left a movie's cast.
     Uncast,
+    /// A candidate for a role was added, moved, graded, noted or removed.
+    Candidate,
 }
 
 impl Action {
@@ -84,6 +86,7 @@ impl Action {
             Self::Delete => "delete",
             Self::Cast => "cast",
             Self::Uncast => "uncast",
+            Self::Candidate => "candidate",
         }
     }
 
@@ -94,6 +97,7 @@ impl Action {
             Self::Delete,
             Self::Cast,
             Self::Uncast,
+            Self::Candidate,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)

@@ -3,12 +3,14 @@
 //! accept, and runs on either pool through [`on_pool!`].
 
 pub mod actors;
+pub mod candidates;
 pub mod castings;
 pub mod copy;
 mod fields;
 pub mod history;
 mod json;
 pub mod movies;
+pub mod roles;
 pub mod seed;
 mod sql;
 
@@ -86,9 +88,16 @@ pub enum StorageError {
     /// Both exist, but the actor is not in the movie's cast.
     #[error("actor {actor_id} is not in the cast of movie {movie_id}")]
     NotInCast { movie_id: i64, actor_id: i64 },
+    /// Both exist, but the actor is not a candidate for the role.
+    #[error("actor {actor_id} is not a candidate for role {role_id}")]
+    NotCandidate { role_id: i64, actor_id: i64 },
     /// The row exists but its version is not the one the client expected (`If-Match`).
     #[error("the {0} has changed since it was read")]
     VersionMismatch(&'static str),
+    /// The write would break a rule of the current state (a role's positions are all booked,
+    /// a booked candidate is removed, a role's name is taken); the message says which.
+    #[error("{0}")]
+    Conflict(String),
     /// The database cannot be reached right now; the client may retry.
     #[error("database unavailable")]
     Unavailable,
@@ -220,11 +229,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// The two kinds of resource.
+/// The kinds of resource that have a history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Actor,
     Movie,
+    Role,
 }
 
 impl Kind {
@@ -232,6 +242,7 @@ impl Kind {
         match self {
             Self::Actor => "actor",
             Self::Movie => "movie",
+            Self::Role => "role",
         }
     }
 
@@ -239,6 +250,7 @@ impl Kind {
         match self {
             Self::Actor => "SELECT 1 FROM actors WHERE id = $1",
             Self::Movie => "SELECT 1 FROM movies WHERE id = $1",
+            Self::Role => "SELECT 1 FROM roles WHERE id = $1",
         }
     }
 }
@@ -259,6 +271,22 @@ macro_rules! missed {
     };
 }
 pub(crate) use missed;
+
+/// Returns `NotFound` unless the row exists: asked when a read about it found nothing, to tell
+/// "none" from "no such".
+macro_rules! must_exist {
+    ($executor:expr, $kind:expr, $id:expr) => {
+        if sqlx::query($kind.exists_query())
+            .bind($id)
+            .fetch_optional($executor)
+            .await?
+            .is_none()
+        {
+            return Err($crate::storage::StorageError::NotFound($kind.name(), $id));
+        }
+    };
+}
+pub(crate) use must_exist;
 
 /// Where the two databases' SQL differs.
 pub struct Dialect {

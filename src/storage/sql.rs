@@ -122,8 +122,12 @@ pub enum KeyType {
 pub trait SortKey: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     /// Every sortable column, the default (`id`) first.
     const ALL: &'static [Self];
-    /// Its name in `sort=`, which is also its column.
+    /// Its column (of the listed table or query).
     fn column(self) -> &'static str;
+    /// Its name in `sort=`: its column's, unless the column is not what a client should see.
+    fn name(self) -> &'static str {
+        self.column()
+    }
     fn key_type(self) -> KeyType;
 }
 

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::response::Response;
 
-use super::casting::{self, Detail, Side};
+use super::casting::{self, Detail, Pipeline, Side};
 use super::list::{self, ListError, ListQuery, Window};
 use super::resource::{Listing, Resource};
 use crate::auth::Permission;
@@ -15,9 +15,13 @@ use crate::kit::lists::ActorListQuery;
 use crate::kit::page::Layout;
 use crate::model::{ActorChanges, ActorFields, NewActor};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
+use crate::storage::candidates::{self, Begun};
 use crate::storage::history::Editor;
 use crate::storage::movies::Movie;
-use crate::storage::{Database, Kind, StorageResult};
+use crate::storage::{Database, Keyset, Kind, StorageResult};
+
+/// How many of the roles an actor is considered for their page lists.
+const CANDIDACIES_SHOWN: u32 = 100;
 
 #[derive(Template)]
 #[template(path = "actors/list.html")]
@@ -153,6 +157,22 @@ impl Side for Actor {
 
     fn castings(&self) -> usize {
         self.movies.len()
+    }
+
+    /// The roles they are considered for, the first [`CANDIDACIES_SHOWN`].
+    async fn pipeline(db: &Database, id: i64) -> StorageResult<Pipeline> {
+        let keyset = Keyset {
+            sort: Begun,
+            descending: false,
+            after: None,
+            limit: CANDIDACIES_SHOWN,
+        };
+        let page = candidates::candidacies(db, id, &keyset).await?;
+        Ok(Pipeline {
+            candidacies: page.items,
+            more: page.next.is_some(),
+            ..Pipeline::default()
+        })
     }
 
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send {

@@ -51,6 +51,9 @@ pub trait Side: Resource {
     ) -> impl Future<Output = StorageResult<Vec<(i64, String)>>> + Send;
     /// How many castings its page lists.
     fn castings(&self) -> usize;
+    /// Its part of the casting workflow, as its page shows it: a movie's roles, the roles an
+    /// actor is considered for.
+    fn pipeline(db: &Database, id: i64) -> impl Future<Output = StorageResult<Pipeline>> + Send;
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send;
 }
 
@@ -96,7 +99,18 @@ pub struct Detail {
     pub csrf: String,
     pub notice: Option<String>,
     pub editor: CastEditor,
+    pub pipeline: Pipeline,
     pub history: History,
+}
+
+/// A resource's part of the casting workflow: a movie's roles, or the roles an actor is
+/// considered for.
+#[derive(Default)]
+pub struct Pipeline {
+    pub roles: Vec<super::roles::RoleSummary>,
+    pub candidacies: Vec<crate::storage::candidates::Candidacy>,
+    /// Whether the actor is considered for more roles than are shown.
+    pub more: bool,
 }
 
 /// The form that casts from a resource's page, with what a refused casting sent.
@@ -145,6 +159,7 @@ fn notice<R: Resource>(done: Option<&str>) -> Option<String> {
         "saved" => "Your changes were saved.".to_owned(),
         "cast" => "The cast was updated.".to_owned(),
         "removed" => "The actor was removed from the cast.".to_owned(),
+        "role-deleted" => "The role was deleted.".to_owned(),
         _ => return None,
     };
     Some(notice)
@@ -162,6 +177,9 @@ async fn show_page<R: Side>(
 ) -> PageResult {
     let shown = read::<R>(web, session, id).await?;
     let history = history::section(web, session, R::KIND, id, history_cursor).await?;
+    let pipeline = R::pipeline(&web.db, id)
+        .await
+        .map_err(|error| session.failed(error))?;
     let can_cast = session.may(CAST);
     let choices = if can_cast {
         R::Other::choices(&web.db, &search)
@@ -198,6 +216,7 @@ async fn show_page<R: Side>(
             character: attempt.character,
             errors: attempt.errors,
         },
+        pipeline,
         history,
         path,
     };

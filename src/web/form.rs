@@ -46,6 +46,41 @@ impl Form {
         self.get(name)
             .and_then(|text| crate::kit::parse_id(name, text).ok())
     }
+
+    /// Every value of a repeated field (checkboxes of one name), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
+    /// The same form without those of the fields `names` left blank: for a field whose
+    /// default a blank input stands for.
+    pub fn without_blank(&self, names: &[&str]) -> Self {
+        Self(
+            self.0
+                .iter()
+                .filter(|(field, value)| {
+                    !(names.contains(&field.as_str()) && value.trim().is_empty())
+                })
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The same form with only the fields `names`: for a form whose button says which of its
+    /// inputs count.
+    pub fn only(&self, names: &[&str]) -> Self {
+        Self(
+            self.0
+                .iter()
+                .filter(|(field, _)| names.contains(&field.as_str()))
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 /// The messages of a refused body: by field, and those of no field.
@@ -221,6 +256,8 @@ pub struct FormPage {
     pub etag: Option<i64>,
     pub general: Vec<String>,
     pub problems: usize,
+    /// Why a well-formed form was not saved (a conflict), in words.
+    pub refusal: Option<String>,
     pub cancel: String,
 }
 
@@ -263,6 +300,7 @@ impl FormPage {
                 etag: spec.etag,
                 problems: errors.count(),
                 general: errors.general,
+                refusal: None,
                 cancel,
             },
         )

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::kit::lists::read_page;
 use crate::kit::query::{CursorText, Param, ParamValue};
-use crate::model::{ActorFields, Fields, MovieFields, TAG_SEPARATOR};
+use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields, TAG_SEPARATOR};
 use crate::storage::Kind;
 use crate::storage::history::{Action, Change};
 
@@ -82,6 +82,7 @@ fn entry(change: Change) -> Entry {
             Action::Delete => "Deleted",
             Action::Cast => "Cast",
             Action::Uncast => "Removed from the cast",
+            Action::Candidate => "Candidate",
         },
         fields,
     }
@@ -92,6 +93,7 @@ const CASTING_LABELS: &[(&str, &str)] = &[
     ("movie_id", "Movie"),
     ("actor_id", "Actor"),
     ("character", "Character"),
+    ("role_id", "Role"),
 ];
 
 /// The fields of the resources, as the forms name them, in the forms' order.
@@ -99,6 +101,8 @@ fn labels() -> impl Iterator<Item = (&'static str, &'static str)> {
     ActorFields::DECLARED
         .iter()
         .chain(MovieFields::DECLARED)
+        .chain(RoleFields::DECLARED)
+        .chain(CandidateFields::DECLARED)
         .map(|field| (field.name, field.label))
         .chain(CASTING_LABELS.iter().copied())
 }

@@ -17,6 +17,7 @@ mod actors;
 mod casting;
 mod movies;
 mod resource;
+mod roles;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,6 +163,7 @@ pub fn router(web: Web) -> Router {
         .merge(sign_in::routes())
         .merge(pages::<Actor>())
         .merge(pages::<Movie>())
+        .merge(roles::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&web),
             secure_pages,

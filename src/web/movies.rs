@@ -5,9 +5,10 @@
 use askama::Template;
 use axum::response::Response;
 
-use super::casting::{self, Detail, Side};
+use super::casting::{self, Detail, Pipeline, Side};
 use super::list::{self, ListError, ListQuery, Window};
 use super::resource::{Listing, Resource};
+use super::roles::RoleSummary;
 use crate::auth::Permission;
 use crate::kit::Refusal;
 use crate::kit::csv;
@@ -152,6 +153,15 @@ impl Side for Movie {
 
     fn castings(&self) -> usize {
         self.cast.len()
+    }
+
+    /// Its roles, each with how many candidates it has in each status.
+    async fn pipeline(db: &Database, id: i64) -> StorageResult<Pipeline> {
+        let roles = crate::storage::roles::list(db, id).await?;
+        Ok(Pipeline {
+            roles: roles.iter().map(RoleSummary::of).collect(),
+            ..Pipeline::default()
+        })
     }
 
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send {

@@ -5,6 +5,9 @@ mod helpers;
 
 mod actors;
 mod auth;
+mod board;
+mod booking;
+mod candidates;
 mod castings;
 mod concurrency;
 mod csv;
@@ -21,6 +24,7 @@ mod paging;
 mod production;
 mod profile;
 mod representation;
+mod roles;
 mod rules;
 mod schemathesis;
 mod sign_in;

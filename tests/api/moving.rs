@@ -48,6 +48,32 @@ async fn fill(app: &TestApp) -> (i64, i64) {
     )
     .await
     .assert_status(200);
+    // A breakdown: a role with a booked candidate, another with the actor deleted below.
+    for (name, candidate, body) in [
+        (
+            "Jake Sully",
+            actor,
+            json!({"status": "booked", "rank": 1, "note": "Strong read."}),
+        ),
+        ("Grace", gone, json!({"status": "shortlisted"})),
+    ] {
+        let role = app
+            .post(
+                Caller::CastingDirector,
+                &format!("/movies/{movie}/roles"),
+                json!({"name": name, "positions": 2}),
+            )
+            .await;
+        role.assert_status(200);
+        let role = role.body["created"].as_i64().unwrap();
+        app.put(
+            Caller::CastingDirector,
+            &format!("/roles/{role}/candidates/{candidate}"),
+            body,
+        )
+        .await
+        .assert_status(200);
+    }
     app.delete(Caller::CastingDirector, &format!("/actors/{gone}"))
         .await
         .assert_status(200);
@@ -65,6 +91,29 @@ async fn snapshot(app: &TestApp, deleted: i64) -> Value {
             let reply = app.get(Caller::CastingAssistant, &path).await;
             let history = app.list_all(&format!("{path}/history"), "history").await;
             resources.push(json!([path, reply.header("etag"), reply.body, history]));
+        }
+    }
+    for movie in app.list_all("/movies", "movies").await {
+        let roles = app
+            .get(
+                Caller::CastingAssistant,
+                &format!("/movies/{}/roles", movie["id"]),
+            )
+            .await;
+        for role in roles.body["roles"].as_array().unwrap() {
+            let path = format!("/roles/{}", role["id"]);
+            let reply = app.get(Caller::CastingAssistant, &path).await;
+            let candidates = app
+                .list_all(&format!("{path}/candidates"), "candidates")
+                .await;
+            let history = app.list_all(&format!("{path}/history"), "history").await;
+            resources.push(json!([
+                path,
+                reply.header("etag"),
+                reply.body,
+                candidates,
+                history
+            ]));
         }
     }
     let deleted_history = app
@@ -86,7 +135,7 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
     .await;
     assert!(copied, "{stderr}");
     assert!(
-        stdout.contains("copied 1 actors, 1 movies, 1 castings"),
+        stdout.contains("copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates"),
         "{stdout}"
     );
     assert_eq!(

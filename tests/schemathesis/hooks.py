@@ -20,6 +20,9 @@ BOUND = {
     "/movies": ("sort", "q", "released_after", "released_before"),
     "/actors/{id}/history": (),
     "/movies/{id}/history": (),
+    "/roles/{id}/history": (),
+    "/roles/{id}/candidates": ("sort", "q", "status", "rank"),
+    "/actors/{id}/candidacies": (),
 }
 
 # (path, cursor) -> the bound query and path parameters of the request whose page carried it.

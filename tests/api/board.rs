@@ -1,0 +1,646 @@
+//! The web app's casting workflow: a movie's roles, a role's board (its candidates by status,
+//! moved and graded one at a time or several at once), the search that adds candidates, and an
+//! actor's "Considered for". Over HTTP as a form-sending browser would, on both databases; then
+//! in Chromium: a casting director's whole round, with a keyboard shortcut, and at a phone's
+//! width.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::browser::{Browser, button, link};
+use crate::helpers::web::{LocalApp, Page, Visitor, unescape};
+use crate::helpers::{Backend, backend_tests};
+
+/// What a test starts from: a movie, three actors (two who sing) and a producer's token.
+struct Stage {
+    token: String,
+    movie: i64,
+    ada: i64,
+    grace: i64,
+    alan: i64,
+}
+
+async fn create(app: &LocalApp, token: &str, path: &str, body: Value) -> i64 {
+    app.api_send(token, Method::POST, path, body).await["created"]
+        .as_i64()
+        .expect("an id")
+}
+
+async fn stage(app: &LocalApp) -> Stage {
+    let token = app.api_token("executive-producer").await;
+    let movie = create(
+        app,
+        &token,
+        "/movies",
+        json!({"title": "The Engine", "release_date": "1843-10-10"}),
+    )
+    .await;
+    let actor = |name: &str, age: i64, skills: Value| {
+        json!({"name": name, "age": age, "gender": "female", "skills": skills,
+            "playing_age_min": age - 5, "playing_age_max": age + 5})
+    };
+    let ada = create(
+        app,
+        &token,
+        "/actors",
+        actor("Ada Lovelace", 36, json!(["Singing"])),
+    )
+    .await;
+    let grace = create(
+        app,
+        &token,
+        "/actors",
+        actor("Grace Hopper", 45, json!(["Singing", "Fencing"])),
+    )
+    .await;
+    let alan = create(
+        app,
+        &token,
+        "/actors",
+        actor("Alan Turing", 41, json!(["Running"])),
+    )
+    .await;
+    Stage {
+        token,
+        movie,
+        ada,
+        grace,
+        alan,
+    }
+}
+
+/// A role of the stage's movie, through the API, with `candidates` added as `status`.
+async fn add_role(
+    app: &LocalApp,
+    stage: &Stage,
+    body: Value,
+    candidates: &[i64],
+    status: &str,
+) -> i64 {
+    let id = create(
+        app,
+        &stage.token,
+        &format!("/movies/{}/roles", stage.movie),
+        body,
+    )
+    .await;
+    if !candidates.is_empty() {
+        app.api_send(
+            &stage.token,
+            Method::POST,
+            &format!("/roles/{id}/candidates/bulk"),
+            json!({"actor_ids": candidates, "add": true, "status": status}),
+        )
+        .await;
+    }
+    id
+}
+
+async fn candidate(app: &LocalApp, stage: &Stage, role: i64, actor: i64) -> Value {
+    app.api_get(&stage.token, &format!("/roles/{role}/candidates/{actor}"))
+        .await["candidate"]
+        .clone()
+}
+
+async fn counts(app: &LocalApp, stage: &Stage, role: i64) -> Value {
+    app.api_get(&stage.token, &format!("/roles/{role}")).await["role"]["candidates"].clone()
+}
+
+/// The version a candidate's row carries in its forms.
+fn etag_of(page: &Page, actor: i64) -> String {
+    let pattern = regex::Regex::new(&format!(
+        r#"candidates/{actor}" data-shortcut-field="status"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]*">\s*<input type="hidden" name="back" value="[^"]*">\s*<input type="hidden" name="etag" value="(\d+)">"#
+    ))
+    .unwrap();
+    pattern
+        .captures(&page.body)
+        .map(|captures| captures[1].to_owned())
+        .unwrap_or_else(|| panic!("a row of actor {actor}: {}", page.body))
+}
+
+/// The names of the candidates a board lists, in order.
+fn listed(html: &str) -> Vec<String> {
+    regex::Regex::new(r#"<th scope="row"><a href="/app/actors/\d+"><bdi>([^<]*)</bdi></a></th>"#)
+        .unwrap()
+        .captures_iter(html)
+        .map(|captures| unescape(&captures[1]))
+        .collect()
+}
+
+/// The page's text with tags taken out and spaces squeezed, as a person reads it.
+fn text(html: &str) -> String {
+    let tags = regex::Regex::new(r"<[^>]*>").unwrap();
+    let spaces = regex::Regex::new(r"\s+").unwrap();
+    unescape(&spaces.replace_all(&tags.replace_all(html, " "), " "))
+}
+
+async fn director(app: &LocalApp) -> (Visitor, String) {
+    let mut visitor = app.signed_in("casting-director").await;
+    let csrf = visitor.csrf_token().await;
+    (visitor, csrf)
+}
+
+backend_tests! {
+    spawn = LocalApp::spawn;
+
+    async fn a_director_creates_a_role_from_the_movie_page_and_a_taken_name_is_explained(app) {
+        let stage = stage(&app).await;
+        let (mut visitor, csrf) = director(&app).await;
+        let movie_page = visitor.get(&format!("/app/movies/{}", stage.movie)).await;
+        assert!(movie_page.body.contains("No roles yet."));
+        let new = format!("/app/movies/{}/roles/new", stage.movie);
+        assert!(movie_page.body.contains(&format!(r#"href="{new}">New role</a>"#)));
+        let form = visitor.get(&new).await;
+        assert_eq!(form.status, 200);
+        for input in ["name", "description", "gender", "age_min", "age_max", "positions"] {
+            assert!(form.body.contains(&format!(r#"name="{input}""#)), "the form has {input}");
+        }
+
+        let action = format!("/app/movies/{}/roles", stage.movie);
+        let invalid = visitor.post(&action, &[("_csrf", &csrf), ("name", " "), ("age_min", "40"), ("age_max", "30")]).await;
+        assert_eq!(invalid.status, 422, "{}", invalid.body);
+        assert!(invalid.body.contains(r#"id="name-error""#), "the message beside the name");
+
+        let created = visitor.post(&action, &[("_csrf", &csrf), ("name", "The Countess"), ("positions", "2"), ("age_min", "30"), ("age_max", "40")]).await;
+        assert_eq!(created.status, 303, "{}", created.body);
+        let board = created.location().to_owned();
+        assert!(board.starts_with("/app/roles/") && board.ends_with("?done=created"), "{board}");
+        let board_page = visitor.get(&board).await;
+        assert_eq!(board_page.status, 200);
+        assert!(board_page.body.contains("<h1><bdi>The Countess</bdi></h1>"));
+        assert!(board_page.body.contains("The role was added."));
+        assert!(text(&board_page.body).contains("Booked 0 of 2"), "{}", text(&board_page.body));
+
+        let movie_page = visitor.get(&format!("/app/movies/{}", stage.movie)).await;
+        let role_id = board.trim_start_matches("/app/roles/").split('?').next().unwrap();
+        assert!(movie_page.body.contains(&format!(r#"<a href="/app/roles/{role_id}"><bdi>The Countess</bdi></a>"#)));
+
+        let taken = visitor.post(&action, &[("_csrf", &csrf), ("name", "the countess"), ("description", "Typed with care")]).await;
+        assert_eq!(taken.status, 409, "{}", taken.body);
+        let said = text(&taken.body);
+        assert!(said.contains("Not saved: the movie already has a role named"), "{said}");
+        assert!(said.contains("Choose another name."), "{said}");
+        assert!(taken.body.contains(r#"value="the countess""#), "what was typed is kept");
+        assert!(taken.body.contains("Typed with care"), "what was typed is kept");
+    }
+
+    async fn the_board_lists_its_candidates_with_a_count_for_each_status(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace], "shortlisted").await;
+        app.api_send(&stage.token, Method::PUT, &format!("/roles/{role}/candidates/{}", stage.alan), json!({})).await;
+        let (mut visitor, _) = director(&app).await;
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        assert_eq!(board.status, 200);
+        let said = text(&board.body);
+        for tab in ["All (3)", "Submitted (1)", "Shortlisted (2)", "Booked (0)", "Passed (0)"] {
+            assert!(said.contains(tab), "{tab} in {said}");
+        }
+        assert_eq!(listed(&board.body), ["Ada Lovelace", "Grace Hopper", "Alan Turing"]);
+        assert!(said.contains("Keyboard shortcuts"));
+        let shortlisted = visitor.get(&format!("/app/roles/{role}?status=shortlisted")).await;
+        assert_eq!(listed(&shortlisted.body), ["Ada Lovelace", "Grace Hopper"]);
+        assert!(shortlisted.body.contains(r#"aria-current="page">Shortlisted (2)</a>"#));
+        let by_name = visitor.get(&format!("/app/roles/{role}?sort=name")).await;
+        assert_eq!(listed(&by_name.body), ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+        let refused = visitor.get(&format!("/app/roles/{role}?status=famous")).await;
+        assert_eq!(refused.status, 400, "a status the API refuses is explained with the board");
+        assert!(refused.body.contains("Status"), "{}", refused.body);
+
+        let mut assistant = app.signed_in("casting-assistant").await;
+        let seen = assistant.get(&format!("/app/roles/{role}")).await;
+        assert_eq!(seen.status, 200);
+        assert_eq!(listed(&seen.body).len(), 3);
+        for control in [">Move</button>", ">Grade</button>", "Add candidates", "Edit role", "Keyboard shortcuts", "type=\"checkbox\""] {
+            assert!(!seen.body.contains(control), "an assistant sees no {control}");
+        }
+    }
+
+    async fn one_candidate_is_moved_and_graded_from_the_board_and_a_stale_form_is_explained(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace], "submitted").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let board = visitor.get(&format!("/app/roles/{role}?status=submitted")).await;
+        let etag = etag_of(&board, stage.ada);
+        let action = format!("/app/roles/{role}/candidates/{}", stage.ada);
+        let moved = visitor.post(&action, &[("_csrf", &csrf), ("back", "status=submitted"), ("etag", &etag), ("status", "audition")]).await;
+        assert_eq!(moved.status, 303, "{}", moved.body);
+        assert_eq!(moved.location(), format!("/app/roles/{role}?status=submitted&done=moved#candidate-{}", stage.ada));
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["status"], "audition");
+        let after = visitor.get(moved.location().split('#').next().unwrap()).await;
+        assert!(text(&after.body).contains("The candidate was moved."));
+        assert!(text(&after.body).contains("Audition (1)"));
+        assert_eq!(listed(&after.body), ["Grace Hopper"], "the tab keeps its filter");
+
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        let etag = etag_of(&board, stage.ada);
+        let graded = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("etag", &etag), ("rank", "2")]).await;
+        assert_eq!(graded.status, 303, "{}", graded.body);
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["rank"], 2);
+
+        let stale = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("etag", &etag), ("rank", "5")]).await;
+        assert_eq!(stale.status, 412, "{}", stale.body);
+        let said = text(&stale.body);
+        assert!(said.contains("Nothing was changed: the candidate changed since this page was opened"), "{said}");
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["rank"], 2);
+
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        let etag = etag_of(&board, stage.ada);
+        let cleared = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("etag", &etag), ("rank", "")]).await;
+        assert_eq!(cleared.status, 303);
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["rank"], Value::Null);
+
+        let forged = visitor.post(&action, &[("back", ""), ("status", "passed")]).await;
+        assert_eq!(forged.status, 403, "a form without the session's CSRF token");
+        let mut assistant = app.signed_in("casting-assistant").await;
+        let token = assistant.csrf_token().await;
+        let refused = assistant.post(&action, &[("_csrf", &token), ("status", "passed")]).await;
+        assert_eq!(refused.status, 403, "an assistant may not move candidates");
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["status"], "audition");
+    }
+
+    async fn the_selected_candidates_are_moved_and_graded_at_once(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace, stage.alan], "submitted").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let action = format!("/app/roles/{role}/candidates");
+        let (ada, grace) = (stage.ada.to_string(), stage.grace.to_string());
+        let moved = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("actor_id", &ada), ("actor_id", &grace),
+            ("status", "callback"), ("rank", "4"), ("do", "move")]).await;
+        assert_eq!(moved.status, 303, "{}", moved.body);
+        assert_eq!(moved.location(), format!("/app/roles/{role}?done=moved-2"));
+        let counts = counts(&app, &stage, role).await;
+        assert_eq!((counts["callback"].as_i64(), counts["submitted"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(candidate(&app, &stage, role, stage.ada).await["rank"], Value::Null, "moving grades no one");
+        let after = visitor.get(moved.location()).await;
+        assert!(text(&after.body).contains("2 candidates were moved."));
+
+        let graded = visitor.post(&action, &[("_csrf", &csrf), ("back", "sort=name"), ("actor_id", &ada), ("actor_id", &grace),
+            ("status", "passed"), ("rank", "5"), ("do", "grade")]).await;
+        assert_eq!(graded.status, 303, "{}", graded.body);
+        assert_eq!(graded.location(), format!("/app/roles/{role}?sort=name&done=graded-2"));
+        assert_eq!(candidate(&app, &stage, role, stage.grace).await["rank"], 5);
+        assert_eq!(candidate(&app, &stage, role, stage.grace).await["status"], "callback");
+
+        let nothing = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("status", "passed"), ("do", "move")]).await;
+        assert_eq!(nothing.status, 422);
+        assert!(text(&nothing.body).contains("select one or more candidates first"));
+    }
+
+    async fn booking_past_the_positions_is_explained_and_the_selection_is_kept(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "The Countess", "positions": 1}), &[stage.ada, stage.grace], "callback").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let action = format!("/app/roles/{role}/candidates");
+        let (ada, grace) = (stage.ada.to_string(), stage.grace.to_string());
+        let refused = visitor.post(&action, &[("_csrf", &csrf), ("back", "status=callback"), ("actor_id", &ada), ("actor_id", &grace),
+            ("status", "booked"), ("do", "move")]).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        let said = text(&refused.body);
+        assert!(said.contains("Nothing was changed:") && said.contains("past its positions"), "{said}");
+        for actor in [stage.ada, stage.grace] {
+            assert!(refused.body.contains(&format!(r#"value="{actor}" id="select-{actor}" checked"#)), "the selection is kept");
+        }
+        assert!(refused.body.contains(r#"<option value="booked" selected>Booked</option>"#), "the choice is kept");
+        assert_eq!(counts(&app, &stage, role).await["booked"], 0);
+
+        let booked = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("actor_id", &ada), ("status", "booked"), ("do", "move")]).await;
+        assert_eq!(booked.status, 303, "{}", booked.body);
+        let board = visitor.get(booked.location()).await;
+        let said = text(&board.body);
+        assert!(said.contains("Booked: the actor is in the movie's cast as The Countess."), "{said}");
+        assert!(said.contains("Booked (1)") && said.contains("Booked 1 of 1"), "{said}");
+        assert!(board.body.contains(r#"<td class="status">Booked</td>"#));
+        let movie = visitor.get(&format!("/app/movies/{}", stage.movie)).await;
+        assert!(movie.body.contains(&format!(r#"<a href="/app/actors/{}"><bdi>Ada Lovelace</bdi></a>"#, stage.ada)), "in the cast");
+        assert!(movie.body.contains(r#"value="The Countess""#), "as the role's character");
+        assert!(text(&movie.body).contains("Booked (1)"), "the role's counts on the movie's page");
+
+        let other = add_role(&app, &stage, json!({"name": "Understudy"}), &[stage.ada], "hold").await;
+        let etag = etag_of(&visitor.get(&format!("/app/roles/{other}")).await, stage.ada);
+        let twice = visitor.post(&format!("/app/roles/{other}/candidates/{}", stage.ada),
+            &[("_csrf", &csrf), ("back", ""), ("etag", &etag), ("status", "booked")]).await;
+        assert_eq!(twice.status, 409);
+        assert!(text(&twice.body).contains("is already booked for the role \"The Countess\""), "{}", text(&twice.body));
+
+        let page = visitor.get(&format!("/app/roles/{role}/delete")).await;
+        let version = page.input("etag").expect("the version");
+        let delete = visitor.post(&format!("/app/roles/{role}/delete"), &[("_csrf", &csrf), ("etag", &version)]).await;
+        assert_eq!(delete.status, 409, "{}", delete.body);
+        assert!(text(&delete.body).contains("Not deleted: the role has 1 booked"), "{}", text(&delete.body));
+    }
+
+    async fn a_director_adds_candidates_from_a_search_of_the_catalogue(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Singer", "gender": "female"}), &[], "").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let found = visitor.get(&format!("/app/roles/{role}/add?skill=singing&playing_age=40")).await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(listed(&found.body), ["Ada Lovelace", "Grace Hopper"]);
+        assert!(text(&found.body).contains("The role asks for: Gender: female"));
+        let back = found.input("back").expect("the search, to come back to");
+        assert_eq!(back, "skill=singing&playing_age=40");
+
+        let action = format!("/app/roles/{role}/add");
+        let one = visitor.post(&action, &[("_csrf", &csrf), ("back", &back), ("actor_id", &stage.ada.to_string())]).await;
+        assert_eq!(one.status, 303, "{}", one.body);
+        assert_eq!(one.location(), format!("/app/roles/{role}/add?skill=singing&playing_age=40&done=added-1"));
+        assert!(text(&visitor.get(one.location()).await.body).contains("Added 1 candidate to the role."));
+        let both = visitor.post(&action, &[("_csrf", &csrf), ("back", &back),
+            ("actor_id", &stage.ada.to_string()), ("actor_id", &stage.grace.to_string())]).await;
+        assert_eq!(both.location(), format!("/app/roles/{role}/add?skill=singing&playing_age=40&done=added-1"), "Ada is one already");
+        let counts = counts(&app, &stage, role).await;
+        assert_eq!(counts["submitted"], 2);
+
+        let none = visitor.post(&action, &[("_csrf", &csrf), ("back", &back)]).await;
+        assert_eq!(none.status, 422);
+        assert!(text(&none.body).contains("Nothing was added: select one or more actors first"));
+        let gone = visitor.post(&action, &[("_csrf", &csrf), ("back", ""), ("actor_id", "999999")]).await;
+        assert_eq!(gone.status, 422);
+        assert!(text(&gone.body).contains("no actor has the id 999999"), "{}", text(&gone.body));
+    }
+
+    async fn an_actors_page_shows_the_roles_they_are_considered_for(app) {
+        let stage = stage(&app).await;
+        let lead = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada], "shortlisted").await;
+        let (mut visitor, _) = director(&app).await;
+        let page = visitor.get(&format!("/app/actors/{}", stage.ada)).await;
+        assert_eq!(page.status, 200);
+        let section = page.body.split(r#"<section id="pipeline""#).nth(1).expect("a Considered for section");
+        assert!(section.contains("Considered for"));
+        assert!(section.contains(&format!(r#"<a href="/app/roles/{lead}"><bdi>Lead</bdi></a>"#)));
+        assert!(section.contains(&format!(r#"<a href="/app/movies/{}"><bdi>The Engine</bdi></a>"#, stage.movie)));
+        assert!(section.contains("<td>Shortlisted</td>"));
+        let alan = visitor.get(&format!("/app/actors/{}", stage.alan)).await;
+        assert!(alan.body.contains("Not a candidate for any role."));
+    }
+
+    async fn the_movies_message_is_at_the_top_and_in_place_casting_refreshes_every_part(app) {
+        let stage = stage(&app).await;
+        let (mut visitor, _) = director(&app).await;
+        let page = visitor.get(&format!("/app/movies/{}?done=created", stage.movie)).await;
+        let flash = page.body.find(r#"<div id="flash"><p class="notice" role="status">The movie was added.</p></div>"#).expect("the message in the flash");
+        let cast = page.body.find(r#"<section id="cast""#).expect("the cast");
+        assert!(flash < cast, "the message is at the top, not in the Cast section");
+        assert_eq!(page.body.matches(r##"hx-select-oob="#flash,#pipeline,#history""##).count(), 1, "the cast editor refreshes the rest too");
+    }
+}
+
+/// Waits until `xpath` is in the page.
+async fn wait_for(browser: &Browser, xpath: &str) {
+    browser.find(xpath).await;
+}
+
+/// Presses `keys` in whatever has the focus.
+async fn type_keys(browser: &Browser, keys: &str) {
+    let focused = browser
+        .client
+        .active_element()
+        .await
+        .expect("a focused element");
+    focused.send_keys(keys).await.expect("keys");
+}
+
+/// Waits until the element that has the focus has the id `id`.
+async fn wait_for_focus(browser: &Browser, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let focused = browser
+            .run("return document.activeElement && document.activeElement.id")
+            .await;
+        if focused == id {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the focus is on {focused}, not {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_casting_director_creates_a_role_adds_candidates_grades_by_key_and_books_one() {
+    let app = LocalApp::spawn(Backend::Sqlite).await;
+    let stage = stage(&app).await;
+    let browser = Browser::start().await;
+    let movie_url = format!("{}/app/movies/{}", app.address, stage.movie);
+    browser
+        .sign_in_locally(&movie_url, "Casting Director")
+        .await;
+
+    browser.click(&link("New role")).await;
+    browser.wait_for_heading("New role in The Engine").await;
+    browser.fill("Name", "The Countess").await;
+    browser.click(&button("Save")).await;
+    browser.wait_for_heading("The Countess").await;
+    browser.wait_for_text("The role was added.").await;
+
+    browser.click(&link("Add candidates")).await;
+    browser
+        .wait_for_heading("Add candidates: The Countess")
+        .await;
+    browser.fill("Skills", "Singing").await;
+    browser.click(&button("Search")).await;
+    browser
+        .wait_for_url(&format!("{}/app/roles/", app.address))
+        .await;
+    wait_for(&browser, &link("Grace Hopper")).await;
+    assert!(
+        !browser.has(&link("Alan Turing")).await,
+        "the search keeps singers only"
+    );
+    browser
+        .click(&format!("//input[@id='pick-{}']", stage.ada))
+        .await;
+    browser
+        .click(&format!("//input[@id='pick-{}']", stage.grace))
+        .await;
+    browser.click(&button("Add selected")).await;
+    browser
+        .wait_for_text("Added 2 candidates to the role.")
+        .await;
+
+    browser.click(&link("See the board")).await;
+    browser.wait_for_heading("The Countess").await;
+    browser.wait_for_text("Keyboard shortcuts").await;
+    browser.wait_for_text("Submitted (2)").await;
+    let row = format!("candidate-{}", stage.ada);
+    browser
+        .run(&format!("document.getElementById('{row}').focus()"))
+        .await;
+    type_keys(&browser, "1").await;
+    wait_for(
+        &browser,
+        &format!(
+            "//tr[@id='{row}']/td[contains(@class,'grade') and contains(normalize-space(.),'1')]"
+        ),
+    )
+    .await;
+    wait_for_focus(&browser, &row).await;
+    let role_id = browser
+        .url()
+        .await
+        .split("/app/roles/")
+        .nth(1)
+        .and_then(|rest| rest.split(['?', '#']).next())
+        .and_then(|id| id.parse::<i64>().ok())
+        .expect("the board's URL");
+    assert_eq!(candidate(&app, &stage, role_id, stage.ada).await["rank"], 1);
+
+    type_keys(&browser, "b").await;
+    wait_for(
+        &browser,
+        &format!("//tr[@id='{row}']/td[@class='status' and normalize-space()='Booked']"),
+    )
+    .await;
+    browser
+        .wait_for_text("Booked: the actor is in the movie's cast as The Countess.")
+        .await;
+    browser.wait_for_text("Booked (1)").await;
+    browser.wait_for_text("1 of 1").await;
+    assert!(
+        browser
+            .has("//section[@id='history']//strong[normalize-space()='Candidate']")
+            .await,
+        "the history refreshed too"
+    );
+
+    browser.click(&link("The Engine")).await;
+    browser.wait_for_heading("The Engine").await;
+    wait_for(
+        &browser,
+        "//section[@id='cast']//a[normalize-space()='Ada Lovelace']",
+    )
+    .await;
+    let character = browser
+        .run(&format!(
+            "return document.getElementById('character-{}').value",
+            stage.ada
+        ))
+        .await;
+    assert_eq!(character, "The Countess");
+    wait_for(
+        &browser,
+        "//section[@id='pipeline']//li[normalize-space()='Booked (1)']",
+    )
+    .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_works_at_a_phones_width() {
+    let app = LocalApp::spawn(Backend::Sqlite).await;
+    let stage = stage(&app).await;
+    let role = add_role(
+        &app,
+        &stage,
+        json!({"name": "A role whose name is rather long for a phone"}),
+        &[stage.ada, stage.grace, stage.alan],
+        "submitted",
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    let board = format!("{}/app/roles/{role}", app.address);
+    browser.sign_in_locally(&board, "Casting Director").await;
+    let check = "return [window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth];";
+    for page in [
+        board.clone(),
+        format!("{board}/add"),
+        format!("{board}/edit"),
+    ] {
+        browser.goto(&page).await;
+        browser.find("//h1").await;
+        let widths = browser.run(check).await;
+        assert!(
+            widths[1].as_i64() <= widths[0].as_i64() && widths[2].as_i64() <= widths[0].as_i64(),
+            "{page} scrolls sideways: {widths}"
+        );
+    }
+    browser.goto(&board).await;
+    browser.choose("Move Grace Hopper to", "Shortlisted").await;
+    browser
+        .click(&format!(
+            "//tr[@id='candidate-{}']//button[normalize-space()='Move']",
+            stage.grace
+        ))
+        .await;
+    wait_for(
+        &browser,
+        &format!(
+            "//tr[@id='candidate-{}']/td[@class='status' and normalize-space()='Shortlisted']",
+            stage.grace
+        ),
+    )
+    .await;
+    browser.wait_for_text("Shortlisted (1)").await;
+    browser
+        .click(&format!("//input[@id='select-{}']", stage.ada))
+        .await;
+    browser
+        .click(&format!("//input[@id='select-{}']", stage.alan))
+        .await;
+    browser.choose("Move the selected to", "Passed").await;
+    browser.click(&button("Move selected")).await;
+    browser.wait_for_text("2 candidates were moved.").await;
+    browser.wait_for_text("Passed (2)").await;
+    let counts = counts(&app, &stage, role).await;
+    assert_eq!(
+        (counts["passed"].as_i64(), counts["shortlisted"].as_i64()),
+        (Some(2), Some(1))
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn casting_in_place_refreshes_the_history_and_says_so_at_the_top() {
+    let app = LocalApp::spawn(Backend::Sqlite).await;
+    let stage = stage(&app).await;
+    let browser = Browser::start().await;
+    let movie_url = format!("{}/app/movies/{}", app.address, stage.movie);
+    browser
+        .sign_in_locally(&format!("{movie_url}?done=created"), "Casting Director")
+        .await;
+    browser.wait_for_text("The movie was added.").await;
+    assert!(
+        browser
+            .has("//div[@id='flash']/p[normalize-space()='The movie was added.']")
+            .await
+    );
+    assert!(
+        !browser
+            .has("//section[@id='history']//strong[normalize-space()='Cast']")
+            .await
+    );
+    browser.choose("Actor", "Ada Lovelace").await;
+    browser.fill("Character", "Countess").await;
+    browser.click(&button("Add to cast")).await;
+    wait_for(
+        &browser,
+        "//section[@id='cast']//a[normalize-space()='Ada Lovelace']",
+    )
+    .await;
+    wait_for(
+        &browser,
+        "//section[@id='history']//strong[normalize-space()='Cast']",
+    )
+    .await;
+    wait_for(
+        &browser,
+        "//div[@id='flash']/p[normalize-space()='The cast was updated.']",
+    )
+    .await;
+    assert!(
+        !browser
+            .has("//*[normalize-space()='The movie was added.']")
+            .await,
+        "the old message is gone"
+    );
+    browser.close().await;
+}
