@@ -2,8 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::VARY;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -77,16 +76,11 @@ async fn list_actors(
     }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = actors::list(&state.db, &filter, &request.keyset).await?;
-    let mut response = Json(ActorPage {
+    Ok(super::listed(ActorPage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         actors: page.items,
-    })
-    .into_response();
-    response
-        .headers_mut()
-        .insert(VARY, HeaderValue::from_static("Accept"));
-    Ok(response)
+    }))
 }
 
 /// Read an actor, with the movies it is cast in.

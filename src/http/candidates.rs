@@ -3,9 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::VARY;
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -95,16 +94,11 @@ async fn list_candidates(
     }
     let request = PageRequest::new(query.paging(), &(role_id, &filter))?;
     let page = candidates::list(&state.db, role_id, &filter, &request.keyset).await?;
-    let mut response = Json(CandidatePage {
+    Ok(super::listed(CandidatePage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         candidates: page.items,
-    })
-    .into_response();
-    response
-        .headers_mut()
-        .insert(VARY, HeaderValue::from_static("Accept"));
-    Ok(response)
+    }))
 }
 
 fn candidate_response(candidate: Candidate) -> Response {
@@ -267,7 +261,10 @@ async fn bulk_candidates(
     security(("bearer" = ["get:movies"])),
     params(("id" = i64, Path, minimum = 1), HistoryQuery),
     responses(
-        (status = 200, body = CandidacyPage),
+        (status = 200, description = "A page of candidacies; with `Accept: text/csv`, all of them, as CSV (no `limit` or `cursor`).", content(
+            (CandidacyPage = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
     )
@@ -276,17 +273,21 @@ async fn list_candidacies(
     _: Authorized<can::GetMovies>,
     State(state): State<AppState>,
     path: PathIds<1>,
+    headers: HeaderMap,
     Query(query): Query<HistoryQuery>,
-) -> Result<Json<CandidacyPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let [actor_id] = path.0;
     let paging = Paging {
         limit: query.limit.as_ref(),
         cursor: query.cursor.as_ref(),
         sort: Some(Sort::<Begun>::by_id()),
     };
+    if csv::wanted(&headers) {
+        return Ok(csv::candidacies(state.db.clone(), actor_id, paging).await?);
+    }
     let request = PageRequest::new(paging, &("candidacies", actor_id))?;
     let page = candidates::candidacies(&state.db, actor_id, &request.keyset).await?;
-    Ok(Json(CandidacyPage {
+    Ok(super::listed(CandidacyPage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         candidacies: page.items,

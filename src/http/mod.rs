@@ -373,6 +373,15 @@ async fn json_errors(request: Request<Body>, next: Next) -> Response {
     Response::from_parts(parts, body)
 }
 
+/// A list's page as JSON, from a route that answers CSV too: caches must key it by `Accept`.
+fn listed(page: impl Serialize) -> Response {
+    let mut response = Json(page).into_response();
+    response
+        .headers_mut()
+        .insert(VARY, axum::http::HeaderValue::from_static("Accept"));
+    response
+}
+
 /// A panic answers 500 with a message that shows nothing of it; what it said is logged.
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic

@@ -2,9 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::VARY;
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -88,16 +87,11 @@ async fn list_movies(
     }
     let request = PageRequest::new(query.paging(), &filter)?;
     let page = movies::list(&state.db, &filter, &request.keyset).await?;
-    let mut response = Json(MoviePage {
+    Ok(super::listed(MoviePage {
         success: true,
         next_cursor: request.next_cursor(page.next),
         movies: page.items,
-    })
-    .into_response();
-    response
-        .headers_mut()
-        .insert(VARY, HeaderValue::from_static("Accept"));
-    Ok(response)
+    }))
 }
 
 /// Read a movie, with its cast.

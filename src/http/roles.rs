@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -12,8 +13,9 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::etag::{IfMatch, IfNoneMatch};
 use super::extract::{Authorized, Body, PathIds, Query, can};
+use super::history::history_answer;
 use super::{AppState, Deleted, etag};
-use crate::kit::lists::{HistoryPage, HistoryQuery, read_page};
+use crate::kit::lists::{HistoryPage, HistoryQuery};
 use crate::model::{NewRole, RoleChanges};
 use crate::storage::Kind;
 use crate::storage::roles::{self, Role};
@@ -208,7 +210,10 @@ async fn delete_role(
     security(("bearer" = ["get:movies"])),
     params(("id" = i64, Path, minimum = 1), HistoryQuery),
     responses(
-        (status = 200, body = HistoryPage),
+        (status = 200, description = "A page of the history; with `Accept: text/csv`, all of it, as CSV (no `limit` or `cursor`).", content(
+            (HistoryPage = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No role with this id ever existed."),
         (status = 503, body = ErrorBody),
@@ -218,16 +223,9 @@ async fn role_history(
     _: Authorized<can::GetMovies>,
     State(state): State<AppState>,
     path: PathIds<1>,
+    headers: HeaderMap,
     Query(query): Query<HistoryQuery>,
-) -> Result<Json<HistoryPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let [id] = path.0;
-    let page = read_page(
-        &state.db,
-        Kind::Role,
-        id,
-        query.limit.as_ref(),
-        query.cursor.as_ref(),
-    )
-    .await?;
-    Ok(Json(page))
+    history_answer(&state, Kind::Role, id, &headers, &query).await
 }

@@ -27,9 +27,12 @@ use utoipa::ToSchema;
 
 use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, NewActor, RequestBody};
 use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
-use crate::storage::candidates::{self, Candidate, CandidateFilter, CandidateSort};
+use crate::storage::candidates::{
+    self, Begun, Candidacy, Candidate, CandidateFilter, CandidateSort,
+};
+use crate::storage::history::{self, Change, Newest};
 use crate::storage::movies::{self, Movie, MovieFilter, MovieSort};
-use crate::storage::{Database, Keyset, Page, SortKey, StorageResult};
+use crate::storage::{Database, Keyset, Kind, Page, SortKey, StorageResult};
 
 /// Rows read per statement.
 const BATCH: u32 = 500;
@@ -43,41 +46,38 @@ pub fn wanted(headers: &HeaderMap) -> bool {
 trait Export: Sized + Send + 'static {
     type Sort: SortKey;
     type Filter: Send + Sync + 'static;
-    /// The resource's declared fields, whose cells come between `id` and the server's columns.
-    type Fields: Fields;
-    /// The columns the server adds after the fields'.
-    const TRAILING: &'static [&'static str];
     const FILE: &'static str;
     fn fetch(
         db: &Database,
         filter: &Self::Filter,
         keyset: &Keyset<Self::Sort>,
     ) -> impl Future<Output = StorageResult<Page<Self>>> + Send;
-    fn id(&self) -> i64;
-    fn fields(&self) -> &Self::Fields;
-    /// The cells of [`Export::TRAILING`].
-    fn trailing(&self) -> Vec<String>;
-
+    /// The header row's names.
+    fn columns() -> Vec<String>;
     /// The row's cells, in the header's order: every text defused.
-    fn cells(&self) -> Vec<String> {
-        let mut cells = vec![self.id().to_string()];
-        cells.extend(
-            self.fields()
-                .cells()
-                .iter()
-                .map(|cell| text(cell).into_owned()),
-        );
-        cells.extend(self.trailing());
-        cells
-    }
+    fn cells(&self) -> Vec<String>;
 }
 
-/// The header row: `id`, each field's cells, the server's columns.
-fn header<T: Export>() -> Bytes {
+/// The columns of a declared resource: `id`, each of its fields' cells, then `trailing`, the
+/// columns the server adds.
+fn declared_columns<F: Fields>(trailing: &[&str]) -> Vec<String> {
     let mut names = vec!["id".to_owned()];
-    names.extend(T::Fields::DECLARED.iter().flat_map(|field| field.cells()));
-    names.extend(T::TRAILING.iter().map(|name| (*name).to_owned()));
-    let mut line = names.join(",");
+    names.extend(F::DECLARED.iter().flat_map(|field| field.cells()));
+    names.extend(trailing.iter().map(|name| (*name).to_owned()));
+    names
+}
+
+/// A declared resource's cells, in the order of [`declared_columns`].
+fn declared_cells(id: i64, fields: &impl Fields, trailing: Vec<String>) -> Vec<String> {
+    let mut cells = vec![id.to_string()];
+    cells.extend(fields.cells().iter().map(|cell| text(cell).into_owned()));
+    cells.extend(trailing);
+    cells
+}
+
+/// The header row.
+fn header<T: Export>() -> Bytes {
+    let mut line = T::columns().join(",");
     line.push_str("\r\n");
     Bytes::from(line)
 }
@@ -85,8 +85,6 @@ fn header<T: Export>() -> Bytes {
 impl Export for Actor {
     type Sort = ActorSort;
     type Filter = ActorFilter;
-    type Fields = ActorFields;
-    const TRAILING: &'static [&'static str] = &["created_at", "updated_at", "movies"];
     const FILE: &'static str = "actors.csv";
 
     fn fetch(
@@ -97,15 +95,11 @@ impl Export for Actor {
         actors::list(db, filter, keyset)
     }
 
-    fn id(&self) -> i64 {
-        self.id
+    fn columns() -> Vec<String> {
+        declared_columns::<ActorFields>(&["created_at", "updated_at", "movies"])
     }
 
-    fn fields(&self) -> &ActorFields {
-        &self.fields
-    }
-
-    fn trailing(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<String> {
         let movies: Vec<String> = self
             .movies
             .iter()
@@ -116,19 +110,18 @@ impl Export for Actor {
                 None => format!("{} ({})", role.title, role.release_date),
             })
             .collect();
-        vec![
+        let trailing = vec![
             timestamp(&self.created_at),
             timestamp(&self.updated_at),
             text(&movies.join("; ")).into_owned(),
-        ]
+        ];
+        declared_cells(self.id, &self.fields, trailing)
     }
 }
 
 impl Export for Movie {
     type Sort = MovieSort;
     type Filter = MovieFilter;
-    type Fields = MovieFields;
-    const TRAILING: &'static [&'static str] = &["created_at", "updated_at", "cast"];
     const FILE: &'static str = "movies.csv";
 
     fn fetch(
@@ -139,15 +132,11 @@ impl Export for Movie {
         movies::list(db, filter, keyset)
     }
 
-    fn id(&self) -> i64 {
-        self.id
+    fn columns() -> Vec<String> {
+        declared_columns::<MovieFields>(&["created_at", "updated_at", "cast"])
     }
 
-    fn fields(&self) -> &MovieFields {
-        &self.fields
-    }
-
-    fn trailing(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<String> {
         let cast: Vec<String> = self
             .cast
             .iter()
@@ -156,11 +145,12 @@ impl Export for Movie {
                 None => member.name.clone(),
             })
             .collect();
-        vec![
+        let trailing = vec![
             timestamp(&self.created_at),
             timestamp(&self.updated_at),
             text(&cast.join("; ")).into_owned(),
-        ]
+        ];
+        declared_cells(self.id, &self.fields, trailing)
     }
 }
 
@@ -174,16 +164,6 @@ pub struct OfRole {
 impl Export for Candidate {
     type Sort = CandidateSort;
     type Filter = OfRole;
-    type Fields = CandidateFields;
-    const TRAILING: &'static [&'static str] = &[
-        "name",
-        "age",
-        "gender",
-        "playing_age_min",
-        "playing_age_max",
-        "added_at",
-        "updated_at",
-    ];
     const FILE: &'static str = "candidates.csv";
 
     fn fetch(
@@ -194,26 +174,129 @@ impl Export for Candidate {
         candidates::list(db, of.role_id, &of.filter, keyset)
     }
 
-    fn id(&self) -> i64 {
-        self.actor.id
+    fn columns() -> Vec<String> {
+        declared_columns::<CandidateFields>(&[
+            "name",
+            "age",
+            "gender",
+            "playing_age_min",
+            "playing_age_max",
+            "added_at",
+            "updated_at",
+        ])
     }
 
-    fn fields(&self) -> &CandidateFields {
-        &self.fields
-    }
-
-    fn trailing(&self) -> Vec<String> {
-        let age = |age: Option<i32>| age.map(|age| age.to_string()).unwrap_or_default();
-        vec![
+    fn cells(&self) -> Vec<String> {
+        let trailing = vec![
             text(&self.actor.name).into_owned(),
             self.actor.age.to_string(),
             text(&self.actor.gender).into_owned(),
-            age(self.actor.playing_age_min),
-            age(self.actor.playing_age_max),
+            optional(self.actor.playing_age_min),
+            optional(self.actor.playing_age_max),
+            timestamp(&self.added_at),
+            timestamp(&self.updated_at),
+        ];
+        declared_cells(self.actor.id, &self.fields, trailing)
+    }
+}
+
+/// An actor's candidacies.
+pub struct OfActor(pub i64);
+
+/// A candidacy's row: the role, its movie, then the actor's standing in it.
+impl Export for Candidacy {
+    type Sort = Begun;
+    type Filter = OfActor;
+    const FILE: &'static str = "candidacies.csv";
+
+    fn fetch(
+        db: &Database,
+        of: &OfActor,
+        keyset: &Keyset<Begun>,
+    ) -> impl Future<Output = StorageResult<Page<Self>>> + Send {
+        candidates::candidacies(db, of.0, keyset)
+    }
+
+    fn columns() -> Vec<String> {
+        [
+            "role_id",
+            "role",
+            "movie_id",
+            "movie",
+            "status",
+            "rank",
+            "note",
+            "added_at",
+            "updated_at",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.role.id.to_string(),
+            text(&self.role.name).into_owned(),
+            self.movie.id.to_string(),
+            text(&self.movie.title).into_owned(),
+            self.status.as_str().to_owned(),
+            optional(self.rank),
+            text(self.note.as_deref().unwrap_or_default()).into_owned(),
             timestamp(&self.added_at),
             timestamp(&self.updated_at),
         ]
     }
+}
+
+/// The history of one resource.
+pub struct HistoryOf(pub Kind, pub i64);
+
+/// A change's row: `changes` is its JSON text.
+impl Export for Change {
+    type Sort = Newest;
+    type Filter = HistoryOf;
+    const FILE: &'static str = "history.csv";
+
+    fn fetch(
+        db: &Database,
+        of: &HistoryOf,
+        keyset: &Keyset<Newest>,
+    ) -> impl Future<Output = StorageResult<Page<Self>>> + Send {
+        history::list(db, of.0, of.1, keyset)
+    }
+
+    fn columns() -> Vec<String> {
+        [
+            "id",
+            "at",
+            "by_sub",
+            "by_name",
+            "action",
+            "changes",
+            "request_id",
+            "client_request_id",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            timestamp(&self.at),
+            text(&self.by.sub).into_owned(),
+            text(self.by.name.as_deref().unwrap_or_default()).into_owned(),
+            self.action.as_str().to_owned(),
+            text(&self.changes.to_string()).into_owned(),
+            self.request_id.clone(),
+            self.client_request_id.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// A number's cell, empty for none.
+fn optional(number: Option<i32>) -> String {
+    number.map(|number| number.to_string()).unwrap_or_default()
 }
 
 fn timestamp(time: &DateTime<Utc>) -> String {
@@ -283,6 +366,25 @@ pub async fn candidates(
     paging: Paging<'_, CandidateSort>,
 ) -> Result<Response, Refusal> {
     export::<Candidate>(db, of, sort_of(paging)?).await
+}
+
+/// The export of every role an actor is a candidate for, in the order they were added.
+pub async fn candidacies(
+    db: Database,
+    actor_id: i64,
+    paging: Paging<'_, Begun>,
+) -> Result<Response, Refusal> {
+    export::<Candidacy>(db, OfActor(actor_id), sort_of(paging)?).await
+}
+
+/// The export of a resource's whole history, newest first.
+pub async fn history(
+    db: Database,
+    kind: Kind,
+    id: i64,
+    paging: Paging<'_, Newest>,
+) -> Result<Response, Refusal> {
+    export::<Change>(db, HistoryOf(kind, id), sort_of(paging)?).await
 }
 
 /// Reads the first batch before answering, so that a database that cannot answer is a 503 and

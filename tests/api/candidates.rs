@@ -426,6 +426,43 @@ backend_tests! {
         assert_eq!(app.list_all(&format!("/actors/{none}/candidacies"), "candidacies").await, Vec::<Value>::new());
     }
 
+    async fn an_actors_candidacies_and_a_roles_history_answer_csv_too(app) {
+        let movie = app.create_movie("Avatar", "2009-12-18").await;
+        let role_id = create_role(&app, movie, json!({"name": "Neytiri"})).await;
+        let actor = app.create_actor("Zoë Saldaña", 46, "female").await;
+        put_candidate(&app, role_id, actor, Some(json!({"status": "callback", "rank": 2}))).await.assert_status(200);
+
+        let (status, content_type, body) = csv(&app, &format!("/actors/{actor}/candidacies")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines[0], "role_id,role,movie_id,movie,status,rank,note,added_at,updated_at");
+        assert_eq!(lines.len(), 2, "{body}");
+        assert!(lines[1].starts_with(&format!("{role_id},Neytiri,{movie},Avatar,callback,2,,")), "{body}");
+
+        let (status, content_type, body) = csv(&app, &format!("/roles/{role_id}/history")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines[0], "id,at,by_sub,by_name,action,changes,request_id,client_request_id");
+        assert_eq!(lines.len(), 3, "the role's creation and the candidate's entry, newest first: {body}");
+        assert!(lines[1].contains(",candidate,"), "{body}");
+        assert!(lines[1].contains("callback"), "{body}");
+        assert!(lines[2].contains(",create,"), "{body}");
+
+        // A CSV export is every row: paging it is refused, and a role that never existed is 404.
+        let (status, _, body) = csv(&app, &format!("/roles/{role_id}/history?limit=1")).await;
+        assert_eq!(status, 400, "{body}");
+        let (status, _, body) = csv(&app, &format!("/actors/{actor}/candidacies?limit=1")).await;
+        assert_eq!(status, 400, "{body}");
+        let (status, _, body) = csv(&app, "/roles/999999/history").await;
+        assert_eq!(status, 404, "{body}");
+
+        let (status, _, body) = csv(&app, &format!("/actors/{actor}/history")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.lines().nth(1).is_some_and(|line| line.contains(",candidate,")), "the actor's history shows the move: {body}");
+    }
+
     async fn bulk_sets_the_status_and_rank_of_many_candidates_at_once(app) {
         let (_, role_id) = movie_with_a_role(&app).await;
         let ids = actors(&app, "Bulk", 4).await;
