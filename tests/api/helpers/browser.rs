@@ -273,7 +273,9 @@ impl Browser {
     pub async fn wait_for_text(&self, text: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let body = self.text("//body").await;
+            // A navigation or a swap may replace the body between finding and reading it: that
+            // reads as no text yet, and the next round finds the new one.
+            let body = self.find("//body").await.text().await.unwrap_or_default();
             if body.contains(text) {
                 return;
             }
