@@ -155,6 +155,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = Settings {
                 database: args.database.settings(),
+                photos: args.database.photos()?,
                 http: args.http.settings()?,
                 auth: args
                     .auth

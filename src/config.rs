@@ -12,6 +12,7 @@ use clap::Args;
 
 use crate::auth::{AuthSettings, KeySource, normalize_domain};
 use crate::http::MiddlewareSettings;
+use crate::photos::PhotoStore;
 use crate::storage::DatabaseSettings;
 use crate::web::WebSettings;
 
@@ -19,6 +20,8 @@ use crate::web::WebSettings;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseSettings,
+    /// Where photo files live.
+    pub photos: PhotoStore,
     pub http: HttpSettings,
     pub auth: AuthSettings,
     pub web: WebSettings,
@@ -70,6 +73,11 @@ pub struct DatabaseArgs {
     /// The most connections the pool opens.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_max_connections: u32,
+    /// Where photo files live: a folder, or `s3://BUCKET/PREFIX` (credentials, region and
+    /// endpoint from the `AWS_*` variables). Default: a folder `movie-manager-photos` beside a
+    /// SQLite database; required with PostgreSQL.
+    #[arg(long, env = "PHOTO_STORE")]
+    pub photo_store: Option<String>,
 }
 
 impl DatabaseArgs {
@@ -79,6 +87,43 @@ impl DatabaseArgs {
             max_connections: self.database_max_connections,
         }
     }
+
+    /// The photo store `PHOTO_STORE` names, or the folder beside the SQLite database.
+    pub fn photos(&self) -> anyhow::Result<PhotoStore> {
+        let location = match &self.photo_store {
+            Some(location) => location.clone(),
+            None => default_photo_folder(&self.database_url)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "PHOTO_STORE is required with this database: a folder, or s3://BUCKET/PREFIX"
+                    )
+                })?
+                .display()
+                .to_string(),
+        };
+        PhotoStore::open(&location)
+            .with_context(|| format!("cannot open the photo store {location}"))
+    }
+}
+
+/// The file of a SQLite database URL, if it names one.
+fn sqlite_file(database_url: &str) -> Option<&Path> {
+    database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
+        .map(Path::new)
+}
+
+/// `sqlite://data/app.db` keeps its photos in `data/movie-manager-photos`.
+fn default_photo_folder(database_url: &str) -> Option<PathBuf> {
+    let file = sqlite_file(database_url)?;
+    Some(
+        file.parent()
+            .unwrap_or(Path::new(""))
+            .join("movie-manager-photos"),
+    )
 }
 
 #[derive(Debug, Clone, Args)]
@@ -162,13 +207,8 @@ impl AuthArgs {
 /// `sqlite://data/app.db` keeps its key in `data/app.key.pem`; other databases in the working
 /// directory.
 fn default_key_file(database_url: &str) -> PathBuf {
-    let sqlite_path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or(rest))
-        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"));
-    match sqlite_path {
-        Some(path) => Path::new(path).with_extension("key.pem"),
+    match sqlite_file(database_url) {
+        Some(path) => path.with_extension("key.pem"),
         None => PathBuf::from("movie-manager.key.pem"),
     }
 }

@@ -14,6 +14,8 @@ pub mod kit;
 pub mod metrics;
 /// The catalogue's fields and request bodies: each rule of the resources, written once.
 pub mod model;
+/// Performers' photos: what an upload may be, its renditions, and the folder or bucket they live in.
+pub mod photos;
 /// The built-in OpenID provider of local mode.
 pub mod provider;
 /// Building and running the server.

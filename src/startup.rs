@@ -18,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::auth::{Authenticator, KeySource};
 use crate::config::{self, Settings};
 use crate::http::{self, AppState};
+use crate::photos::Workshop;
 use crate::provider::{self, WebClient};
 use crate::storage::Database;
 use crate::web::{self, LocalProvider, Web, WebConfig};
@@ -85,6 +86,7 @@ impl Application {
         );
         let web = web::router(Web::new(WebConfig {
             db: db.clone(),
+            photos: settings.photos.clone(),
             auth: auth.clone(),
             base_url,
             audience: settings.auth.audience.clone(),
@@ -106,6 +108,8 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             auth,
+            photos: settings.photos.clone(),
+            workshop: Workshop::default(),
         };
         Ok(Self {
             listener,

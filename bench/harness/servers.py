@@ -25,6 +25,8 @@ def service_env(build, database_url, port=None, extra=None):
                           "DATABASE_MAX_CONNECTIONS", "HOST", "CORS_ORIGINS"}}
     env["DATABASE_URL"] = database_url
     env["LOCAL_KEY_FILE"] = str(build.key_file)
+    # A service on PostgreSQL needs a photo store (builds from before photos ignore it).
+    env["PHOTO_STORE"] = str(TMP / "photos")
     if port is not None:
         env["PORT"] = str(port)
     env.update(extra or {})

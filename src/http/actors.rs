@@ -225,6 +225,7 @@ async fn delete_actor(
     if_match: IfMatch,
 ) -> Result<Json<Deleted>, ApiError> {
     let [id] = path.0;
-    actors::delete(&state.db, id, if_match.versions(), &caller.editor()).await?;
+    let files = actors::delete(&state.db, id, if_match.versions(), &caller.editor()).await?;
+    state.photos.remove_all(&files).await;
     Ok(Json(Deleted::new(id)))
 }

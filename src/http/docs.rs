@@ -34,6 +34,7 @@ use super::error::ErrorBody;
         (name = "castings", description = "Who is cast in what."),
         (name = "roles", description = "Each movie's breakdown: the roles to cast."),
         (name = "candidates", description = "The pipeline: the actors considered for each role, from submitted to booked."),
+        (name = "photos", description = "Performers' photos: uploaded once, served in renditions by content-addressed URLs, never public."),
         (name = "health", description = "Probes and the front door."),
         (name = "docs", description = "This document, and the page to read and try it."),
     )

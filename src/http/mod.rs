@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod instruments;
 pub mod movies;
+pub mod photos;
 pub mod roles;
 
 use std::any::Any;
@@ -45,6 +46,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::Authenticator;
 use crate::kit::negotiate;
 use crate::kit::{InternalDetail, REQUEST_ID};
+use crate::photos::{PhotoStore, Workshop};
 use crate::storage::Database;
 use crate::storage::history::ClientRequestId;
 use error::{ApiError, default_message, error_response};
@@ -65,6 +67,9 @@ pub struct MiddlewareSettings {
 pub struct AppState {
     pub db: Database,
     pub auth: Authenticator,
+    pub photos: PhotoStore,
+    /// Where uploads are decoded and resized, within the image memory budget.
+    pub workshop: Workshop,
 }
 
 /// The answer to a successful DELETE.
@@ -95,6 +100,7 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(history::router())
         .merge(roles::router())
         .merge(candidates::router())
+        .merge(photos::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)
@@ -144,6 +150,14 @@ pub const IMPORT_RECEPTION: Reception = Reception {
     at_once: 4,
 };
 
+/// A photo's upload: 20 MiB and a form's framing, with the time a slow line needs, four at once
+/// (80 MiB).
+pub const PHOTO_RECEPTION: Reception = Reception {
+    size: crate::photos::PHOTO_BYTES_MAX + 64 * 1024,
+    time: Duration::from_secs(60),
+    at_once: 4,
+};
+
 /// Wraps routes in the middleware every response passes through: request ids, tracing without
 /// secrets, CORS, compression, the JSON error shape (and the one log of errors), the `Host`
 /// check, body reception, load shedding, the timeout and panic recovery.
@@ -152,6 +166,7 @@ pub fn with_middleware(app: Router, settings: &MiddlewareSettings) -> Router {
         in_flight: Semaphore::new(settings.max_in_flight),
         bodies: Semaphore::new(BODY_RECEPTION.at_once),
         imports: Semaphore::new(IMPORT_RECEPTION.at_once),
+        uploads: Semaphore::new(PHOTO_RECEPTION.at_once),
     });
     let inner = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(one_host))
@@ -240,6 +255,7 @@ struct Admission {
     in_flight: Semaphore,
     bodies: Semaphore,
     imports: Semaphore,
+    uploads: Semaphore,
 }
 
 /// Receives a request's body, then admits it among the `max_in_flight` requests being handled,
@@ -260,6 +276,8 @@ async fn admit(
     } else {
         let (reception, slots) = if negotiate::body_is(request.headers(), "text/csv") {
             (&IMPORT_RECEPTION, &admission.imports)
+        } else if request.method() == Method::POST && request.uri().path().ends_with("/photos") {
+            (&PHOTO_RECEPTION, &admission.uploads)
         } else {
             (&BODY_RECEPTION, &admission.bodies)
         };

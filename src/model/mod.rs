@@ -10,6 +10,7 @@ pub mod candidate;
 pub mod casting;
 pub mod fields;
 pub mod movie;
+pub mod photo;
 pub mod resource;
 pub mod role;
 
@@ -19,6 +20,7 @@ pub use candidate::{Bulk, CandidateChanges, CandidateFields, CandidateWrite, Sta
 pub use casting::Casting;
 pub use fields::*;
 pub use movie::{MovieChanges, MovieFields, NewMovie};
+pub use photo::MakePrimary;
 pub use resource::{Declared, Fields, Flag};
 pub use role::{NewRole, RoleChanges, RoleFields};
 

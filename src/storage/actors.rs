@@ -5,11 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr};
 
 use super::fields;
 use super::history::{Action, Editor, Entry, create_recorded, record_changes};
+use super::photos::{PhotoUrls, PrimaryPhoto};
 use super::{
     Database, Dialect, KeyType, Keyset, Kind, Listing, Page, SortKey, Sql, StorageError,
     StorageResult, Value, WRITE_ATTEMPTS, bind_args, gather, like_contains, on_pool,
@@ -32,6 +33,9 @@ pub struct Actor {
     /// The movies this actor is cast in, by release date.
     #[sqlx(json)]
     pub movies: Vec<Credit>,
+    /// Its primary photo's URLs, or null.
+    #[sqlx(try_from = "Option<String>")]
+    pub photo: PrimaryPhoto,
     /// Bumped on every change to this representation; the ETag.
     #[serde(skip)]
     pub version: i64,
@@ -42,9 +46,15 @@ impl utoipa::PartialSchema for Actor {
         let movies = ArrayBuilder::new()
             .items(Ref::from_schema_name("Credit"))
             .description(Some("The movies this actor is cast in, by release date."));
+        let photo = OneOfBuilder::new()
+            .item(Ref::from_schema_name("PhotoUrls"))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some("Its primary photo's URLs, or null."));
         let more = ObjectBuilder::new()
             .property("movies", movies)
-            .required("movies");
+            .required("movies")
+            .property("photo", photo)
+            .required("photo");
         fields::representation::<ActorFields>("An actor, with the movies it is cast in.", more)
     }
 }
@@ -54,6 +64,10 @@ impl ToSchema for Actor {
         schemas.push((
             "Credit".to_owned(),
             <Credit as utoipa::PartialSchema>::schema(),
+        ));
+        schemas.push((
+            "PhotoUrls".to_owned(),
+            <PhotoUrls as utoipa::PartialSchema>::schema(),
         ));
     }
 }
@@ -137,8 +151,9 @@ fn columns(dialect: &Dialect, table: &str) -> String {
         "m.release_date, m.id",
     );
     format!(
-        "{table}.id, {}, {table}.version, {table}.created_at, {table}.updated_at, {movies} AS movies",
-        fields::read_columns::<ActorFields>(table)
+        "{table}.id, {}, {table}.version, {table}.created_at, {table}.updated_at, {movies} AS movies, {}",
+        fields::read_columns::<ActorFields>(table),
+        super::photos::primary_column(table)
     )
 }
 
@@ -269,6 +284,7 @@ fn listing() -> Listing {
     Listing {
         table: "actors",
         columns: fields::listed_columns::<ActorFields>(),
+        computed: vec![super::photos::primary_column("actors")],
         link: "c.actor_id",
         other: "movies m ON m.id = c.movie_id",
         joined: &[
@@ -290,6 +306,8 @@ struct ListedActor {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "Option<String>")]
+    photo: PrimaryPhoto,
     movie_id: Option<i64>,
     movie_title: Option<String>,
     movie_release_date: Option<NaiveDate>,
@@ -351,6 +369,7 @@ impl ListedActor {
             created_at: self.created_at,
             updated_at: self.updated_at,
             movies: Vec::new(),
+            photo: self.photo,
             version: self.version,
         };
         (actor, role)
@@ -572,7 +591,7 @@ pub async fn delete(
     id: i64,
     if_match: Option<&[i64]>,
     editor: &Editor,
-) -> StorageResult<()> {
+) -> StorageResult<Vec<String>> {
     on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
         let read = current();
@@ -600,6 +619,11 @@ pub async fn delete(
                     .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
+            let photos: Vec<(String, String, String, String)> =
+                sqlx::query_as(super::photos::KEYS_OF_ACTOR)
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let deleted = sqlx::query("DELETE FROM actors WHERE id = $1 AND version = $2")
                 .bind(id)
                 .bind(current.version)
@@ -622,7 +646,10 @@ pub async fn delete(
                 entries.extend(candidacies);
                 record_changes!(&mut *tx, &entries, editor);
                 tx.commit().await?;
-                return Ok(());
+                return Ok(photos
+                    .into_iter()
+                    .flat_map(|(thumb, card, large, original)| [thumb, card, large, original])
+                    .collect());
             }
         }
         Err(StorageError::Unavailable)

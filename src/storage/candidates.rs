@@ -14,6 +14,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::openapi::{Ref, RefOr};
 
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
+use super::photos::{PhotoUrls, PrimaryPhoto};
 use super::roles::{Role, lock_role};
 use super::{
     Database, KeyType, Keyset, Kind, Page, SortKey, Sql, StorageError, StorageResult, Value,
@@ -32,8 +33,8 @@ pub struct CandidateActor {
     pub playing_age_min: Option<i32>,
     pub playing_age_max: Option<i32>,
     /// The actor's primary photo's URLs, or null when it has none.
-    #[schema(value_type = Option<Object>)]
-    pub photo: Option<serde_json::Value>,
+    #[schema(value_type = Option<PhotoUrls>)]
+    pub photo: PrimaryPhoto,
 }
 
 /// An actor considered for a role.
@@ -109,6 +110,8 @@ struct CandidateRow {
     actor_gender: String,
     playing_age_min: Option<i32>,
     playing_age_max: Option<i32>,
+    #[sqlx(try_from = "Option<String>")]
+    photo: PrimaryPhoto,
     status: String,
     rank: Option<i32>,
     note: Option<String>,
@@ -137,7 +140,7 @@ impl CandidateRow {
                 gender: self.actor_gender,
                 playing_age_min: self.playing_age_min,
                 playing_age_max: self.playing_age_max,
-                photo: None,
+                photo: self.photo,
             },
             feedback: self
                 .feedback
@@ -164,10 +167,11 @@ fn select(unranked: i32) -> String {
     format!(
         "SELECT * FROM (SELECT c.id, c.role_id, c.actor_id, a.name AS actor_name, \
          a.name_key AS name_key, a.age AS actor_age, a.gender AS actor_gender, \
-         a.playing_age_min, a.playing_age_max, c.status, c.rank, \
+         a.playing_age_min, a.playing_age_max, {}, c.status, c.rank, \
          COALESCE(c.rank, {unranked}) AS rank_key, c.note, c.feedback, {VERSION} AS version, \
          c.created_at, c.updated_at \
-         FROM candidates c JOIN actors a ON a.id = c.actor_id) AS listed"
+         FROM candidates c JOIN actors a ON a.id = c.actor_id) AS listed",
+        super::photos::primary_column("a")
     )
 }
 

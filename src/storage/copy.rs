@@ -7,6 +7,7 @@ use sqlx::FromRow;
 
 use super::fields;
 use super::history::{CHANGE_COLUMNS, ChangeRow};
+use super::photos::PhotoRow;
 use super::{Database, Sql, Value, bind_args, on_pool};
 use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields};
 
@@ -22,6 +23,7 @@ pub struct Copied {
     pub castings: u64,
     pub roles: u64,
     pub candidates: u64,
+    pub photos: u64,
     pub changes: u64,
 }
 
@@ -29,8 +31,15 @@ impl std::fmt::Display for Copied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "copied {} actors, {} movies, {} castings, {} roles, {} candidates and {} history entries",
-            self.actors, self.movies, self.castings, self.roles, self.candidates, self.changes
+            "copied {} actors, {} movies, {} castings, {} roles, {} candidates, {} photos and {} \
+             history entries",
+            self.actors,
+            self.movies,
+            self.castings,
+            self.roles,
+            self.candidates,
+            self.photos,
+            self.changes
         )
     }
 }
@@ -202,6 +211,38 @@ impl CopiedRow for CandidateRow {
     }
 }
 
+/// A photo's row; its files stay where they are, in the photo store both databases use.
+impl CopiedRow for PhotoRow {
+    const TABLE: &'static str = "photos";
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn columns() -> String {
+        super::photos::COLUMNS.to_owned()
+    }
+
+    fn values(self) -> Vec<Value> {
+        vec![
+            Value::from(self.id),
+            Value::from(self.actor_id),
+            Value::from(self.is_primary),
+            Value::from(self.width),
+            Value::from(self.height),
+            Value::from(self.bytes),
+            Value::from(self.kind),
+            Value::from(self.thumb_key),
+            Value::from(self.card_key),
+            Value::from(self.large_key),
+            Value::from(self.original_key),
+            Value::from(self.created_at),
+        ]
+    }
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, 0)
+    }
+}
+
 /// Each copied candidate bumped its role's version once, through the trigger that counted it:
 /// this takes the roles back to the versions (so ETags) they had.
 const ROLE_VERSIONS_RESTORED: &str = "UPDATE roles SET version = version \
@@ -357,11 +398,12 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
             copied.castings = transfer!(CastingRow);
             copied.roles = transfer!(RoleRow);
             copied.candidates = transfer!(CandidateRow);
+            copied.photos = transfer!(PhotoRow);
             sqlx::query(ROLE_VERSIONS_RESTORED).execute(&mut *writer).await?;
             copied.changes = transfer!(ChangeRow);
             // Ids go on after the highest the source ever assigned: a deleted actor's id (and
             // its history) is never given to another.
-            for table in ["actors", "movies", "roles", "candidates", "changes"] {
+            for table in ["actors", "movies", "roles", "candidates", "photos", "changes"] {
                 let last: i64 = sqlx::query_scalar(&source_dialect.last_id(table))
                     .fetch_one(&mut *reader)
                     .await?;

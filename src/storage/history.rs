@@ -76,6 +76,8 @@ pub enum Action {
     Uncast,
     /// A candidate for a role was added, moved, graded, noted or removed.
     Candidate,
+    /// A photo of an actor was added, removed, or made primary.
+    Photo,
 }
 
 impl Action {
@@ -87,6 +89,7 @@ impl Action {
             Self::Cast => "cast",
             Self::Uncast => "uncast",
             Self::Candidate => "candidate",
+            Self::Photo => "photo",
         }
     }
 
@@ -98,6 +101,7 @@ impl Action {
             Self::Cast,
             Self::Uncast,
             Self::Candidate,
+            Self::Photo,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)
@@ -131,6 +135,12 @@ impl FieldChanges {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// These changes and `other`'s.
+    pub fn merge(mut self, other: Self) -> Self {
+        self.0.extend(other.0);
+        self
     }
 
     fn to_text(&self) -> String {

@@ -10,6 +10,7 @@ mod fields;
 pub mod history;
 mod json;
 pub mod movies;
+pub mod photos;
 pub mod roles;
 pub mod seed;
 mod sql;

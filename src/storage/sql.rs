@@ -18,6 +18,13 @@ pub enum Value {
     /// A date, or `NULL`.
     OptionalDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
+    Bool(bool),
+}
+
+impl From<bool> for Value {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
 }
 
 impl From<i64> for Value {
@@ -195,6 +202,8 @@ pub struct Listing {
     pub table: &'static str,
     /// Its columns, as the page's rows are read.
     pub columns: Vec<&'static str>,
+    /// Expressions (`... AS name`) of each listed row, computed once the page is chosen.
+    pub computed: Vec<String>,
     /// The column of `castings c` that names a listed row.
     pub link: &'static str,
     /// The other side of the castings, joined to `c`.
@@ -230,7 +239,10 @@ impl Listing {
                 .map(|(_, name)| format!("j.{name}"))
                 .collect()
         };
-        let columns: Vec<String> = own.chain(joined).collect();
+        let columns: Vec<String> = own
+            .chain(self.computed.iter().cloned())
+            .chain(joined)
+            .collect();
         let mut sql = Sql::new(&format!("SELECT {} FROM (SELECT ", columns.join(", ")));
         if walk_ids {
             sql.push("id");
@@ -343,6 +355,7 @@ macro_rules! bind_args {
                 $crate::storage::Value::OptionalDate(value) => query.bind(value),
                 $crate::storage::Value::Date(value) => query.bind(value),
                 $crate::storage::Value::Time(value) => query.bind(value),
+                $crate::storage::Value::Bool(value) => query.bind(value),
             };
         }
         query

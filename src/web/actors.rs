@@ -108,7 +108,7 @@ impl Resource for Actor {
         id: i64,
         if_match: Option<&[i64]>,
         editor: &Editor,
-    ) -> StorageResult<()> {
+    ) -> StorageResult<Vec<String>> {
         actors::delete(db, id, if_match, editor).await
     }
 

@@ -83,6 +83,7 @@ fn entry(change: Change) -> Entry {
             Action::Cast => "Cast",
             Action::Uncast => "Removed from the cast",
             Action::Candidate => "Candidate",
+            Action::Photo => "Photo",
         },
         fields,
     }

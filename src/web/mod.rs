@@ -37,6 +37,7 @@ use crate::auth::Authenticator;
 use crate::auth::LOCAL_CLIENT_ID;
 use crate::auth::discovery::ProviderMetadata;
 use crate::kit::{assets, page};
+use crate::photos::PhotoStore;
 use crate::storage::Database;
 use crate::storage::actors::Actor;
 use crate::storage::movies::Movie;
@@ -53,6 +54,8 @@ pub const SIGNED_OUT_PATH: &str = "/app/signed-out";
 /// What the pages share.
 pub struct Web {
     db: Database,
+    /// Where photo files live.
+    photos: PhotoStore,
     auth: Authenticator,
     /// The server's origin, `scheme://host[:port]`.
     base_url: String,
@@ -70,6 +73,7 @@ pub struct Web {
 /// What [`router`] needs from the rest of the server.
 pub struct WebConfig<'a> {
     pub db: Database,
+    pub photos: PhotoStore,
     pub auth: Authenticator,
     pub base_url: String,
     pub audience: String,
@@ -89,6 +93,7 @@ impl Web {
     pub fn new(config: WebConfig<'_>) -> anyhow::Result<Self> {
         let WebConfig {
             db,
+            photos,
             auth,
             base_url,
             audience,
@@ -142,6 +147,7 @@ impl Web {
         let secure = base_url.starts_with("https://");
         Ok(Self {
             db,
+            photos,
             auth,
             secure,
             cookie_name: session::cookie_name(secure),

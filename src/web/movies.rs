@@ -105,8 +105,9 @@ impl Resource for Movie {
         id: i64,
         if_match: Option<&[i64]>,
         editor: &Editor,
-    ) -> StorageResult<()> {
-        movies::delete(db, id, if_match, editor).await
+    ) -> StorageResult<Vec<String>> {
+        movies::delete(db, id, if_match, editor).await?;
+        Ok(Vec::new())
     }
 
     async fn window(db: &Database, query: &ListQuery) -> Result<Window<Self>, ListError> {

@@ -69,12 +69,13 @@ pub trait Resource: Sized + Send + Sync + 'static {
         if_match: Option<&[i64]>,
         editor: &Editor,
     ) -> impl Future<Output = StorageResult<Self>> + Send;
+    /// Deletes it; answers the keys of the photo files to remove now that it is gone.
     fn delete(
         db: &Database,
         id: i64,
         if_match: Option<&[i64]>,
         editor: &Editor,
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    ) -> impl Future<Output = StorageResult<Vec<String>>> + Send;
     /// The page of the list that `query` names, read with the API's query type.
     fn window(
         db: &Database,
@@ -436,7 +437,10 @@ async fn delete<R: Resource>(
     let versions = form.version().map(|version| [version]);
     let if_match = versions.as_ref().map(|v| &v[..]);
     match R::delete(&web.db, id, if_match, &session.editor()).await {
-        Ok(()) => Ok(redirect(&format!("{}?done=deleted", R::list_path()))),
+        Ok(files) => {
+            web.photos.remove_all(&files).await;
+            Ok(redirect(&format!("{}?done=deleted", R::list_path())))
+        }
         Err(StorageError::VersionMismatch(_)) => {
             let current = read::<R>(&web, &session, id).await?;
             confirm_page(&session, &current, true)

@@ -1,6 +1,6 @@
 //! A Heroku-style deploy: the `Procfile`'s release phase migrates, and its web process listens on
-//! the `PORT` it is given, on every interface, with `DATABASE_URL` and an external identity
-//! provider from the environment. The commands are the Procfile's own, run against the binary.
+//! the `PORT` it is given, on every interface, with `DATABASE_URL`, `PHOTO_STORE` and an external
+//! identity provider from the environment. The commands are the Procfile's own, run against the binary.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -40,6 +40,10 @@ async fn the_procfile_migrates_in_its_release_phase_and_serves_on_the_given_port
     let dir = TempDir::new("procfile");
     let environment = [
         ("DATABASE_URL", database.url.clone()),
+        (
+            "PHOTO_STORE",
+            dir.path().join("photos").display().to_string(),
+        ),
         ("JWT_ISSUER", ISSUER.to_owned()),
         ("JWKS_URL", jwks.url()),
         ("API_AUDIENCE", AUDIENCE.to_owned()),

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Caller, TestApp};
@@ -74,6 +75,19 @@ async fn fill(app: &TestApp) -> (i64, i64) {
         .await
         .assert_status(200);
     }
+    let mut headshot = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgb8(30, 40)
+        .write_to(&mut headshot, image::ImageFormat::Png)
+        .unwrap();
+    app.call(
+        Caller::CastingDirector,
+        Method::POST,
+        &format!("/actors/{actor}/photos"),
+    )
+    .body("image/png", headshot.into_inner())
+    .send()
+    .await
+    .assert_status(200);
     app.delete(Caller::CastingDirector, &format!("/actors/{gone}"))
         .await
         .assert_status(200);
@@ -90,7 +104,21 @@ async fn snapshot(app: &TestApp, deleted: i64) -> Value {
             let path = format!("/{collection}/{id}");
             let reply = app.get(Caller::CastingAssistant, &path).await;
             let history = app.list_all(&format!("{path}/history"), "history").await;
-            resources.push(json!([path, reply.header("etag"), reply.body, history]));
+            let photos = match collection {
+                "actors" => {
+                    app.get(Caller::CastingAssistant, &format!("{path}/photos"))
+                        .await
+                        .body
+                }
+                _ => Value::Null,
+            };
+            resources.push(json!([
+                path,
+                reply.header("etag"),
+                reply.body,
+                history,
+                photos
+            ]));
         }
     }
     for movie in app.list_all("/movies", "movies").await {
@@ -135,7 +163,7 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
     .await;
     assert!(copied, "{stderr}");
     assert!(
-        stdout.contains("copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates"),
+        stdout.contains("copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates, 1 photos"),
         "{stdout}"
     );
     assert_eq!(

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use movie_manager::auth::{AuthSettings, KeySource};
 use movie_manager::config::{HttpSettings, Settings};
+use movie_manager::photos::PhotoStore;
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
 use movie_manager::web::WebSettings;
@@ -791,6 +792,7 @@ fn local_settings(dir: &Path, host: IpAddr) -> Settings {
             url: format!("sqlite://{}", dir.join("app.db").display()),
             max_connections: 2,
         },
+        photos: PhotoStore::open(dir.join("photos").to_str().unwrap()).unwrap(),
         http: HttpSettings {
             host,
             public_url: Some(PUBLIC_URL.into()),

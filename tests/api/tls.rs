@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use movie_manager::photos::PhotoStore;
 use movie_manager::startup::Application;
 
 use crate::helpers::postgres_tls::{PASSWORD, TlsPostgres};
@@ -16,7 +17,9 @@ async fn spawn_on(url: String) -> TestApp {
 /// Why the app refuses to start on `url`, as `main` prints it.
 async fn start_error(url: String) -> String {
     let jwks = JwksServer::publishing(&[]).await;
-    match Application::build(helpers::settings(url, &jwks)).await {
+    let folder = helpers::temp_dir::TempDir::new("photos");
+    let photos = PhotoStore::open(folder.path().to_str().unwrap()).unwrap();
+    match Application::build(helpers::settings(url, photos, &jwks)).await {
         Ok(_) => panic!("the application started"),
         Err(error) => format!("{error:#}"),
     }

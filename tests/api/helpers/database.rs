@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use movie_manager::photos::PhotoStore;
 use movie_manager::storage::{Database, DatabaseSettings};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
@@ -24,6 +25,8 @@ pub enum Backend {
 
 pub struct TestDatabase {
     pub url: String,
+    /// The photo folder beside it, removed when dropped.
+    photo_folder: TempDir,
     /// The SQLite file's directory, removed when dropped.
     _directory: Option<TempDir>,
     /// The PostgreSQL database, removed when dropped.
@@ -64,6 +67,7 @@ impl TestDatabase {
                 }
                 Self {
                     url: format!("sqlite://{}", file.display()),
+                    photo_folder: TempDir::new("photos"),
                     _directory: Some(directory),
                     _postgres: None,
                 }
@@ -82,11 +86,25 @@ impl TestDatabase {
                     .expect("a test database is created");
                 Self {
                     url: database_url(&admin_url, &name),
+                    photo_folder: TempDir::new("photos"),
                     _directory: None,
                     _postgres: Some(PostgresDatabase { admin_url, name }),
                 }
             }
         }
+    }
+}
+
+impl TestDatabase {
+    /// The folder store of the apps on this database.
+    pub fn photos(&self) -> PhotoStore {
+        PhotoStore::open(self.photo_folder.path().to_str().expect("a UTF-8 path"))
+            .expect("the photo folder opens")
+    }
+
+    /// The photo folder, for tests that look at the files.
+    pub fn photo_folder(&self) -> &std::path::Path {
+        self.photo_folder.path()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod json;
 pub mod oidc;
 pub mod postgres_tls;
 pub mod refusals;
+pub mod s3;
 pub mod temp_dir;
 pub mod web;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use movie_manager::auth::{AuthSettings, KeySource};
 use movie_manager::config::{HttpSettings, Settings};
+use movie_manager::photos::PhotoStore;
 use movie_manager::startup::Application;
 use movie_manager::storage::DatabaseSettings;
 use movie_manager::web::WebSettings;
@@ -84,14 +86,15 @@ pub fn http_settings() -> HttpSettings {
     }
 }
 
-/// What the test servers run with: `database_url`, [`http_settings`], and `jwks` as the identity
-/// provider.
-pub fn settings(database_url: String, jwks: &JwksServer) -> Settings {
+/// What the test servers run with: `database_url`, `photos`, [`http_settings`], and `jwks` as the
+/// identity provider.
+pub fn settings(database_url: String, photos: PhotoStore, jwks: &JwksServer) -> Settings {
     Settings {
         database: DatabaseSettings {
             url: database_url,
             max_connections: 5,
         },
+        photos,
         http: http_settings(),
         auth: AuthSettings {
             issuer: ISSUER.into(),
@@ -158,7 +161,7 @@ impl TestApp {
         jwks: Arc<JwksServer>,
         adjust: impl FnOnce(&mut Settings),
     ) -> TestApp {
-        let mut settings = settings(database.url.clone(), &jwks);
+        let mut settings = settings(database.url.clone(), database.photos(), &jwks);
         adjust(&mut settings);
         let application = Application::build(settings)
             .await
@@ -185,6 +188,11 @@ impl TestApp {
             shutdown: Some(shutdown),
             server: Some(server),
         }
+    }
+
+    /// The folder of its photo store (unless the test gave it another store).
+    pub fn photo_folder(&self) -> &std::path::Path {
+        self.database.photo_folder()
     }
 
     /// The database this app serves, for tests that look underneath the API.

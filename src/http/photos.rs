@@ -1,0 +1,316 @@
+//! `/actors/{id}/photos` and the photos' files: upload (the image as the body, or a multipart
+//! form with one file `photo`), list, make primary, delete; and each rendition, served by its
+//! content-addressed URL to whoever may read actors.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{Authorized, Body, PathIds, can, read_body};
+use super::{AppState, Deleted};
+use crate::kit::negotiate;
+use crate::model::MakePrimary;
+use crate::photos::{ImageError, PHOTO_BYTES_MAX, PhotoStore, Processed, Rendition, store};
+use crate::storage::photos::{self, NewPhoto, Photo};
+
+/// How long a served file may be kept: its URL names its content, so for good.
+const IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+/// The accepted types, as a 415 names them.
+const ACCEPTED: &str = "a photo must be JPEG, PNG or WebP (image/jpeg, image/png, image/webp)";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_photos, upload_photo))
+        .routes(routes!(make_primary, delete_photo))
+        .routes(routes!(photo_file))
+}
+
+/// An actor's photos.
+#[derive(Serialize, ToSchema)]
+pub struct PhotoList {
+    success: bool,
+    photos: Vec<Photo>,
+}
+
+/// A photo just added.
+#[derive(Serialize, ToSchema)]
+pub struct PhotoCreated {
+    success: bool,
+    created: i64,
+    photo: Photo,
+}
+
+/// One photo.
+#[derive(Serialize, ToSchema)]
+pub struct PhotoResponse {
+    success: bool,
+    photo: Photo,
+}
+
+impl From<ImageError> for ApiError {
+    fn from(error: ImageError) -> Self {
+        match error {
+            ImageError::TooLarge => Self::PayloadTooLarge(PHOTO_BYTES_MAX),
+            ImageError::Unsupported => Self::UnsupportedMediaType(ACCEPTED),
+            ImageError::Empty | ImageError::TooManyPixels { .. } | ImageError::Undecodable => {
+                Self::Validation(error.to_string())
+            }
+        }
+    }
+}
+
+fn store_failed(error: store::StoreError) -> ApiError {
+    tracing::error!(error = %error, "the photo store failed");
+    ApiError::Unavailable("the photo store is unavailable")
+}
+
+/// The image of an upload: the body itself, or the one file `photo` of a multipart form.
+async fn image_of(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    if !negotiate::body_is(request.headers(), "multipart/form-data") {
+        return read_body(request.into_body(), PHOTO_BYTES_MAX + 1).await;
+    }
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
+    let mut image = None;
+    loop {
+        let field = form
+            .next_field()
+            .await
+            .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
+        let Some(field) = field else { break };
+        if field.name() != Some("photo") {
+            continue;
+        }
+        if image.is_some() {
+            return Err(ApiError::Validation(
+                "photo: send one file, not several".into(),
+            ));
+        }
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
+        image = Some(bytes);
+    }
+    image.ok_or_else(|| ApiError::Validation("photo: the form holds no file `photo`".into()))
+}
+
+/// Stores every rendition under a new upload's keys; on failure, removes what was stored.
+async fn store_files(store: &PhotoStore, processed: Processed) -> Result<[String; 4], ApiError> {
+    let upload = uuid::Uuid::new_v4().simple().to_string();
+    let keys = Rendition::ALL.map(|rendition| {
+        let file = &processed.files[rendition as usize];
+        store::key(&upload, rendition, processed.kind, file)
+    });
+    for (key, file) in keys.iter().zip(processed.files) {
+        if let Err(error) = store.put(key, file).await {
+            store.remove_all(&keys).await;
+            return Err(store_failed(error));
+        }
+    }
+    Ok(keys)
+}
+
+/// Add a photo: JPEG, PNG or WebP, as the body or as the file `photo` of a multipart form.
+/// The first is primary. Thumb, card and large renditions are made at once.
+#[utoipa::path(
+    post, path = "/actors/{id}/photos", tag = "photos",
+    security(("bearer" = ["patch:actor"])),
+    params(("id" = i64, Path, minimum = 1)),
+    request_body(description = "The image (up to 20 MiB and 50 megapixels), or `multipart/form-data` with one file `photo`.", content(
+        (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+        (Vec<u8> = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, body = PhotoCreated),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The actor has 15 photos already."),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody, description = "Not a JPEG, PNG or WebP image, whatever it was sent as."),
+        (status = 422, body = ErrorBody, description = "An empty body, a damaged image, too many pixels, or a form without exactly one file `photo`."),
+        (status = 503, body = ErrorBody),
+    )
+)]
+async fn upload_photo(
+    caller: Authorized<can::PatchActor>,
+    State(state): State<AppState>,
+    path: PathIds<1>,
+    request: Request,
+) -> Result<Json<PhotoCreated>, ApiError> {
+    let [actor_id] = path.0;
+    let bytes = image_of(request, &state).await?;
+    // Refuses an unknown actor before any image work.
+    photos::list(&state.db, actor_id).await?;
+    let processed = state.workshop.process(bytes).await?;
+    let new = NewPhoto {
+        width: processed.width,
+        height: processed.height,
+        bytes: processed.files[Rendition::Original as usize].len(),
+        kind: processed.kind,
+        keys: store_files(&state.photos, processed).await?,
+    };
+    match photos::add(&state.db, actor_id, &new, &caller.editor()).await {
+        Ok(photo) => Ok(Json(PhotoCreated {
+            success: true,
+            created: photo.id,
+            photo,
+        })),
+        Err(error) => {
+            state.photos.remove_all(&new.keys).await;
+            Err(error.into())
+        }
+    }
+}
+
+/// An actor's photos, the primary first.
+#[utoipa::path(
+    get, path = "/actors/{id}/photos", tag = "photos",
+    security(("bearer" = ["get:actors"])),
+    params(("id" = i64, Path, minimum = 1)),
+    responses(
+        (status = 200, body = PhotoList),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+async fn list_photos(
+    _: Authorized<can::GetActors>,
+    State(state): State<AppState>,
+    path: PathIds<1>,
+) -> Result<Json<PhotoList>, ApiError> {
+    let [actor_id] = path.0;
+    let photos = photos::list(&state.db, actor_id).await?;
+    Ok(Json(PhotoList {
+        success: true,
+        photos,
+    }))
+}
+
+/// Make a photo its actor's primary one.
+#[utoipa::path(
+    patch, path = "/actors/{id}/photos/{photo_id}", tag = "photos",
+    security(("bearer" = ["patch:actor"])),
+    params(("id" = i64, Path, minimum = 1), ("photo_id" = i64, Path, minimum = 1)),
+    request_body = MakePrimary,
+    responses(
+        (status = 200, body = PhotoResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+async fn make_primary(
+    caller: Authorized<can::PatchActor>,
+    State(state): State<AppState>,
+    path: PathIds<2>,
+    Body(MakePrimary): Body<MakePrimary>,
+) -> Result<Json<PhotoResponse>, ApiError> {
+    let [actor_id, photo_id] = path.0;
+    let photo = photos::make_primary(&state.db, actor_id, photo_id, &caller.editor()).await?;
+    Ok(Json(PhotoResponse {
+        success: true,
+        photo,
+    }))
+}
+
+/// Delete a photo and its files; if it was primary, the oldest of the others becomes primary.
+#[utoipa::path(
+    delete, path = "/actors/{id}/photos/{photo_id}", tag = "photos",
+    security(("bearer" = ["patch:actor"])),
+    params(("id" = i64, Path, minimum = 1), ("photo_id" = i64, Path, minimum = 1)),
+    responses(
+        (status = 200, body = Deleted, description = "`deleted` is the photo's id."),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+async fn delete_photo(
+    caller: Authorized<can::PatchActor>,
+    State(state): State<AppState>,
+    path: PathIds<2>,
+) -> Result<Json<Deleted>, ApiError> {
+    let [actor_id, photo_id] = path.0;
+    let keys = photos::delete(&state.db, actor_id, photo_id, &caller.editor()).await?;
+    state.photos.remove_all(&keys).await;
+    Ok(Json(Deleted::new(photo_id)))
+}
+
+/// One file of a photo. Its URL names its content: it never changes, and may be kept for good
+/// by the one who fetched it (never by a shared cache: a photo is personal data).
+#[utoipa::path(
+    get, path = "/photos/{upload}/{file}", tag = "photos",
+    security(("bearer" = ["get:actors"])),
+    params(("upload" = String, Path), ("file" = String, Path)),
+    responses(
+        (status = 200, description = "The image.", content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+        )),
+        (status = 304, description = "The client has it already."),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody),
+    )
+)]
+async fn photo_file(
+    _: Authorized<can::GetActors>,
+    State(state): State<AppState>,
+    Path((upload, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    serve_file(&state.photos, &format!("{upload}/{file}"), &headers).await
+}
+
+/// Answers the file under `key` with its immutable caching headers, or 304 when `If-None-Match`
+/// names it.
+pub async fn serve_file(
+    store: &PhotoStore,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let no_such = || ApiError::NotFound("there is no such photo".into());
+    let (Some(kind), true) = (store::type_of(key), store::is_key(key)) else {
+        return Err(no_such());
+    };
+    let tag = format!("\"{}\"", store::hash_of(key));
+    let etag = HeaderValue::from_str(&tag).map_err(|_| no_such())?;
+    let cached = headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|candidate| candidate.trim().trim_start_matches("W/") == tag);
+    if cached {
+        return if store.exists(key).await.map_err(store_failed)? {
+            Ok((StatusCode::NOT_MODIFIED, immutable(etag)).into_response())
+        } else {
+            Err(no_such())
+        };
+    }
+    let file = store
+        .get(key)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(no_such)?;
+    let content_type = [(CONTENT_TYPE, HeaderValue::from_static(kind.mime()))];
+    Ok((immutable(etag), content_type, file).into_response())
+}
+
+/// The headers of a photo file's answer, 200 or 304.
+fn immutable(etag: HeaderValue) -> [(axum::http::HeaderName, HeaderValue); 3] {
+    [
+        (ETAG, etag),
+        (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ]
+}

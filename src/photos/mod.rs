@@ -1,0 +1,92 @@
+//! Performers' photos, below the presenters: what an upload may be and how it becomes the
+//! renditions that are served ([`process`]), how much image work runs at once ([`Workshop`]),
+//! and where the files live ([`store`]). Their rows are `storage::photos`.
+
+pub mod process;
+pub mod store;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+pub use process::{Header, ImageError, ImageType, Processed};
+pub use store::{PhotoStore, StoreError};
+
+/// The largest upload taken.
+pub const PHOTO_BYTES_MAX: usize = 20 * 1024 * 1024;
+/// The most pixels an image may have, checked from its header before decoding.
+pub const PHOTO_PIXELS_MAX: u64 = 50_000_000;
+/// Photos an actor may have.
+pub const PHOTOS_PER_ACTOR_MAX: i64 = 15;
+/// The memory that decoding and resizing may hold at once, across all uploads: a 24-megapixel
+/// photo takes all of it, so such uploads are processed one at a time while smaller ones share.
+pub const IMAGE_MEMORY_BUDGET: u64 = 192 * 1024 * 1024;
+
+/// The files made of each upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    Thumb,
+    Card,
+    Large,
+    Original,
+}
+
+impl Rendition {
+    pub const ALL: [Self; 4] = [Self::Thumb, Self::Card, Self::Large, Self::Original];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Thumb => "thumb",
+            Self::Card => "card",
+            Self::Large => "large",
+            Self::Original => "original",
+        }
+    }
+
+    /// The box it fits into; the original is the whole image, upright.
+    pub fn bounds(self) -> Option<(u32, u32)> {
+        match self {
+            Self::Thumb => Some((200, 250)),
+            Self::Card => Some((480, 600)),
+            Self::Large => Some((1600, 2000)),
+            Self::Original => None,
+        }
+    }
+}
+
+/// Runs image work off the async threads, within [`IMAGE_MEMORY_BUDGET`]: an upload waits for
+/// its share of the budget (what its header says decoding will hold) before it is decoded.
+#[derive(Clone)]
+pub struct Workshop {
+    budget: Arc<Semaphore>,
+}
+
+/// The budget's unit: a permit is a MiB.
+const MIB: u64 = 1024 * 1024;
+
+impl Default for Workshop {
+    fn default() -> Self {
+        Self {
+            budget: Arc::new(Semaphore::new((IMAGE_MEMORY_BUDGET / MIB) as usize)),
+        }
+    }
+}
+
+impl Workshop {
+    /// Checks the upload, then decodes it and makes its renditions.
+    pub async fn process(&self, bytes: bytes::Bytes) -> Result<Processed, ImageError> {
+        let header = Header::read(&bytes)?;
+        let share = header
+            .working_bytes()
+            .div_ceil(MIB)
+            .clamp(1, IMAGE_MEMORY_BUDGET / MIB);
+        let _permit = self
+            .budget
+            .acquire_many(share as u32)
+            .await
+            .expect("the budget is never closed");
+        tokio::task::spawn_blocking(move || process::process(&bytes, &header))
+            .await
+            .map_err(|_| ImageError::Undecodable)?
+    }
+}
