@@ -20,7 +20,9 @@ use super::extract::{Authorized, Body, PathIds, can, read_body};
 use super::{AppState, Deleted};
 use crate::kit::negotiate;
 use crate::model::MakePrimary;
-use crate::photos::{ImageError, PHOTO_BYTES_MAX, PhotoStore, Processed, Rendition, store};
+use crate::photos::{
+    ImageError, PHOTO_BYTES_MAX, PHOTOS_PER_ACTOR_MAX, PhotoStore, Processed, Rendition, store,
+};
 use crate::storage::photos::{self, NewPhoto, Photo};
 
 /// How long a served file may be kept: its URL names its content, so for good.
@@ -151,8 +153,11 @@ async fn upload_photo(
 ) -> Result<Json<PhotoCreated>, ApiError> {
     let [actor_id] = path.0;
     let bytes = image_of(request, &state).await?;
-    // Refuses an unknown actor before any image work.
-    photos::list(&state.db, actor_id).await?;
+    // An unknown actor, or one with all its photos, is refused before any image work (the
+    // write checks the count again, under the actor's lock).
+    if photos::list(&state.db, actor_id).await?.len() >= PHOTOS_PER_ACTOR_MAX as usize {
+        return Err(photos::too_many().into());
+    }
     let processed = state.workshop.process(bytes).await?;
     let new = NewPhoto {
         width: processed.width,

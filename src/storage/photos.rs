@@ -206,9 +206,7 @@ pub async fn add(
             .fetch_one(&mut *tx)
             .await?;
         if count >= PHOTOS_PER_ACTOR_MAX {
-            return Err(StorageError::Conflict(format!(
-                "an actor has at most {PHOTOS_PER_ACTOR_MAX} photos: delete one first"
-            )));
+            return Err(too_many());
         }
         let [thumb, card, large, original] = &new.keys;
         let row = sqlx::query_as::<_, PhotoRow>(&insert)
@@ -234,6 +232,13 @@ pub async fn add(
         row
     });
     Ok(row.into())
+}
+
+/// Why a 16th photo is refused.
+pub fn too_many() -> StorageError {
+    StorageError::Conflict(format!(
+        "an actor has at most {PHOTOS_PER_ACTOR_MAX} photos: delete one first"
+    ))
 }
 
 /// Locks the actor (by the bump of its version) and reads its photo `photo_id`, in `tx`.
