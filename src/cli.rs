@@ -2,6 +2,7 @@
 //! `copy`.
 //! Every flag is also the environment variable docs/API.md names.
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
 use crate::kit::csv;
 use crate::startup::Application;
 use crate::storage::history::Editor;
-use crate::storage::{Database, DatabaseSettings, actors, copy, seed};
+use crate::storage::{Database, DatabaseSettings, actors, copy, photos, seed};
 use crate::telemetry;
 use crate::web::WebArgs;
 
@@ -49,6 +50,25 @@ enum Command {
     Backup(BackupArgs),
     /// Copy the whole catalogue, history included, into another (empty) database.
     Copy(CopyArgs),
+    /// Keep the photo store and the database in step.
+    #[command(subcommand)]
+    Photos(PhotosCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PhotosCommand {
+    /// List photo rows whose files are missing and files no row names, one line each; exit 1
+    /// if there are any.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Remove the files no row names (older than an upload can take, so none in flight).
+    #[arg(long)]
+    repair: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,7 +144,8 @@ struct SeedArgs {
 /// Parses the command line and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::Token(_))) {
+    // What these print is read by programs: the logs go to stderr.
+    if matches!(cli.command, Some(Command::Token(_) | Command::Photos(_))) {
         telemetry::init_to_stderr();
     } else {
         telemetry::init();
@@ -200,6 +221,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Actors(args)) => import_actors(args).await,
+        Command::Photos(PhotosCommand::Check(args)) => check_photos(args).await,
         Command::Seed(args) => {
             debug_assert!(args.demo);
             let db = Database::connect(&args.database.settings()).await?;
@@ -209,6 +231,60 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A file younger than this may be an upload's whose row is not written yet: never an orphan.
+const UPLOAD_GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
+/// `movie-manager photos check [--repair]`: rows without files, and files without rows (the
+/// leftovers of a crash between storing and committing, or of a removal that failed).
+async fn check_photos(args: CheckArgs) -> anyhow::Result<()> {
+    let db = Database::connect(&args.database.settings()).await?;
+    db.migrate().await?;
+    let store = args.database.photos()?;
+    let named: HashSet<String> = photos::all_keys(&db).await?.into_iter().collect();
+    let files = store.files().await.context("cannot list the photo store")?;
+    let stored: HashSet<&str> = files.iter().map(|(key, _)| key.as_str()).collect();
+    let mut missing: Vec<&String> = named
+        .iter()
+        .filter(|key| !stored.contains(key.as_str()))
+        .collect();
+    missing.sort();
+    for key in &missing {
+        println!("missing file: {key}");
+    }
+    let settled = chrono::Utc::now() - UPLOAD_GRACE;
+    let mut orphans: Vec<&String> = files
+        .iter()
+        .filter(|(key, written)| !named.contains(key) && *written < settled)
+        .map(|(key, _)| key)
+        .collect();
+    orphans.sort();
+    for key in &orphans {
+        if args.repair {
+            store.delete(key).await?;
+            println!("removed orphan file: {key}");
+        } else {
+            println!("orphan file: {key}");
+        }
+    }
+    let unrepaired = missing.len() + if args.repair { 0 } else { orphans.len() };
+    if unrepaired > 0 {
+        bail!(
+            "{} of the photo store's files and rows are out of step",
+            unrepaired
+        );
+    }
+    println!(
+        "{} photo files, every one named by a row{}",
+        files.len() - orphans.len(),
+        if args.repair {
+            " (orphans removed)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
 }
 
 /// `movie-manager import actors FILE.csv`: the file read by the API's rules, then written in one

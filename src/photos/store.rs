@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
@@ -142,12 +143,12 @@ impl PhotoStore {
         }
     }
 
-    /// Every key in the store.
-    pub async fn keys(&self) -> Result<Vec<String>, StoreError> {
+    /// Every file in the store: its key, and when it was written.
+    pub async fn files(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
         let listed: Vec<_> = self.store.list(None).try_collect().await?;
         Ok(listed
             .into_iter()
-            .map(|meta| meta.location.to_string())
+            .map(|meta| (meta.location.to_string(), meta.last_modified))
             .collect())
     }
 }

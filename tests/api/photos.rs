@@ -414,3 +414,60 @@ backend_tests! {
         assert_eq!(app.actor(actor).await, before, "the actor did not change");
     }
 }
+
+/// `movie-manager photos check` with `args`, on the app's database and photo folder: (exit
+/// code, stdout).
+async fn check(app: &TestApp, args: &[&str]) -> (i32, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_movie-manager"))
+        .args(["photos", "check"])
+        .args(args)
+        .env("DATABASE_URL", app.database_url())
+        .env("PHOTO_STORE", app.photo_folder())
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+backend_tests! {
+    async fn photos_check_lists_rows_without_files_and_old_files_without_rows_and_repair_removes_those(app) {
+        let actor = app.create_actor("Sigourney Weaver", 75, "female").await;
+        let reply = upload(&app, actor, "image/jpeg", picture(60, 80, ImageFormat::Jpeg)).await;
+        let photo = reply.body["photo"].clone();
+        let (code, stdout) = check(&app, &[]).await;
+        assert_eq!(code, 0, "{stdout}");
+        assert!(stdout.contains("4 photo files"), "{stdout}");
+
+        // A file a crash left behind (older than any upload in flight), and a row's file lost.
+        let orphan = app.photo_folder().join("0123456789abcdef0123456789abcdef");
+        std::fs::create_dir_all(&orphan).unwrap();
+        let orphan_file = orphan.join("thumb-0123456789abcdef0123456789abcdef.jpg");
+        std::fs::write(&orphan_file, b"left behind").unwrap();
+        let touched = std::process::Command::new("touch").args(["-d", "1 hour ago"]).arg(&orphan_file).status().unwrap();
+        assert!(touched.success());
+        let fresh = orphan.join("card-0123456789abcdef0123456789abcdef.jpg");
+        std::fs::write(&fresh, b"an upload in flight").unwrap();
+        let lost = photo["urls"]["large"].as_str().unwrap().trim_start_matches("/photos/").to_owned();
+        std::fs::remove_file(app.photo_folder().join(&lost)).unwrap();
+
+        let (code, stdout) = check(&app, &[]).await;
+        assert_eq!(code, 1, "{stdout}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines, vec![
+            format!("missing file: {lost}"),
+            "orphan file: 0123456789abcdef0123456789abcdef/thumb-0123456789abcdef0123456789abcdef.jpg".to_owned(),
+        ], "one line each; the fresh file may be an upload's and is left alone");
+        assert!(orphan_file.exists(), "check alone removes nothing");
+
+        let (code, stdout) = check(&app, &["--repair"]).await;
+        assert_eq!(code, 1, "a row without its file cannot be repaired: {stdout}");
+        assert!(stdout.contains("removed orphan file: 0123456789abcdef0123456789abcdef/thumb-"), "{stdout}");
+        assert!(!orphan_file.exists(), "the orphan is gone");
+        assert!(fresh.exists(), "the fresh file stays");
+        assert_eq!(photos(&app, actor).await.len(), 1, "rows are never touched");
+    }
+}
