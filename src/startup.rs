@@ -4,11 +4,12 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use axum::Router;
+use axum::{Router, middleware};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -84,9 +85,11 @@ impl Application {
                 post_logout_redirect_path: web::SIGNED_OUT_PATH,
             },
         );
-        let web = web::router(Web::new(WebConfig {
+        let workshop = Workshop::default();
+        let web = Arc::new(Web::new(WebConfig {
             db: db.clone(),
             photos: settings.photos.clone(),
+            workshop: workshop.clone(),
             auth: auth.clone(),
             base_url,
             audience: settings.auth.audience.clone(),
@@ -96,7 +99,8 @@ impl Application {
                 router,
             }),
         })?);
-        let others = web.merge(provider.unwrap_or_default());
+        let sessions = middleware::from_fn_with_state(Arc::clone(&web), web::session_for_photos);
+        let others = web::router(web).merge(provider.unwrap_or_default());
         let metrics_listener = match settings.http.metrics_addr {
             Some(address) => Some(
                 TcpListener::bind(address)
@@ -109,12 +113,14 @@ impl Application {
             db: db.clone(),
             auth,
             photos: settings.photos.clone(),
-            workshop: Workshop::default(),
+            workshop,
         };
         Ok(Self {
             listener,
             metrics_listener,
-            router: http::router(state, &settings.http.middleware(), others),
+            router: http::router(state, &settings.http.middleware(), others, |api| {
+                api.layer(sessions)
+            }),
             db,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,

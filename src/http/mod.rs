@@ -107,17 +107,21 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
 }
 
 /// The whole application: routes, docs, the local identity provider's keys, the routes of
-/// `others` (the web app, the local provider), and middleware.
-pub fn router(state: AppState, settings: &MiddlewareSettings, others: Router) -> Router {
+/// `others` (the web app, the local provider), and middleware. `around_api` wraps the API's
+/// routes alone (the web app lets its session reach the photos' files there).
+pub fn router(
+    state: AppState,
+    settings: &MiddlewareSettings,
+    others: Router,
+    around_api: impl FnOnce(Router) -> Router,
+) -> Router {
     let (api, openapi) = api();
     let mut app = api.merge(docs::swagger_ui(openapi));
     if state.auth.local_jwks().is_some() {
         app = app.route("/.well-known/jwks.json", get(local_jwks));
     }
-    with_middleware(
-        app.fallback(not_found).with_state(state).merge(others),
-        settings,
-    )
+    let app = around_api(app.fallback(not_found).with_state(state));
+    with_middleware(app.merge(others), settings)
 }
 
 /// How hard responses are compressed: a moderate level, where gzip and brotli cost little CPU

@@ -19,17 +19,13 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, Body, PathIds, can, read_body};
 use super::{AppState, Deleted};
 use crate::kit::negotiate;
+use crate::kit::upload::{self, FileFormError};
 use crate::model::MakePrimary;
-use crate::photos::{
-    ImageError, PHOTO_BYTES_MAX, PHOTOS_PER_ACTOR_MAX, PhotoStore, Processed, Rendition, store,
-};
-use crate::storage::photos::{self, NewPhoto, Photo};
+use crate::photos::{ACCEPTED_TYPES, ImageError, PHOTO_BYTES_MAX, PhotoStore, store};
+use crate::storage::photos::{self, Photo, UploadError};
 
 /// How long a served file may be kept: its URL names its content, so for good.
 const IMMUTABLE: &str = "private, max-age=31536000, immutable";
-
-/// The accepted types, as a 415 names them.
-const ACCEPTED: &str = "a photo must be JPEG, PNG or WebP (image/jpeg, image/png, image/webp)";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -64,7 +60,7 @@ impl From<ImageError> for ApiError {
     fn from(error: ImageError) -> Self {
         match error {
             ImageError::TooLarge => Self::PayloadTooLarge(PHOTO_BYTES_MAX),
-            ImageError::Unsupported => Self::UnsupportedMediaType(ACCEPTED),
+            ImageError::Unsupported => Self::UnsupportedMediaType(ACCEPTED_TYPES),
             ImageError::Empty | ImageError::TooManyPixels { .. } | ImageError::Undecodable => {
                 Self::Validation(error.to_string())
             }
@@ -77,52 +73,29 @@ fn store_failed(error: store::StoreError) -> ApiError {
     ApiError::Unavailable("the photo store is unavailable")
 }
 
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::Image(error) => error.into(),
+            UploadError::Store(error) => store_failed(error),
+            UploadError::Storage(error) => error.into(),
+        }
+    }
+}
+
 /// The image of an upload: the body itself, or the one file `photo` of a multipart form.
 async fn image_of(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
     if !negotiate::body_is(request.headers(), "multipart/form-data") {
         return read_body(request.into_body(), PHOTO_BYTES_MAX + 1).await;
     }
-    let mut form = Multipart::from_request(request, state)
+    let unreadable = |_| ApiError::Validation(FileFormError::Unreadable.to_string());
+    let form = Multipart::from_request(request, state)
         .await
-        .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
-    let mut image = None;
-    loop {
-        let field = form
-            .next_field()
-            .await
-            .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
-        let Some(field) = field else { break };
-        if field.name() != Some("photo") {
-            continue;
-        }
-        if image.is_some() {
-            return Err(ApiError::Validation(
-                "photo: send one file, not several".into(),
-            ));
-        }
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| ApiError::Validation("the multipart body cannot be read".into()))?;
-        image = Some(bytes);
-    }
-    image.ok_or_else(|| ApiError::Validation("photo: the form holds no file `photo`".into()))
-}
-
-/// Stores every rendition under a new upload's keys; on failure, removes what was stored.
-async fn store_files(store: &PhotoStore, processed: Processed) -> Result<[String; 4], ApiError> {
-    let upload = uuid::Uuid::new_v4().simple().to_string();
-    let keys = Rendition::ALL.map(|rendition| {
-        let file = &processed.files[rendition as usize];
-        store::key(&upload, rendition, processed.kind, file)
-    });
-    for (key, file) in keys.iter().zip(processed.files) {
-        if let Err(error) = store.put(key, file).await {
-            store.remove_all(&keys).await;
-            return Err(store_failed(error));
-        }
-    }
-    Ok(keys)
+        .map_err(unreadable)?;
+    let form = upload::one_file(form, "photo")
+        .await
+        .map_err(|error| ApiError::Validation(error.to_string()))?;
+    Ok(form.file)
 }
 
 /// Add a photo: JPEG, PNG or WebP, as the body or as the file `photo` of a multipart form.
@@ -152,31 +125,21 @@ async fn upload_photo(
     request: Request,
 ) -> Result<Json<PhotoCreated>, ApiError> {
     let [actor_id] = path.0;
-    let bytes = image_of(request, &state).await?;
-    // An unknown actor, or one with all its photos, is refused before any image work (the
-    // write checks the count again, under the actor's lock).
-    if photos::list(&state.db, actor_id).await?.len() >= PHOTOS_PER_ACTOR_MAX as usize {
-        return Err(photos::too_many().into());
-    }
-    let processed = state.workshop.process(bytes).await?;
-    let new = NewPhoto {
-        width: processed.width,
-        height: processed.height,
-        bytes: processed.files[Rendition::Original as usize].len(),
-        kind: processed.kind,
-        keys: store_files(&state.photos, processed).await?,
-    };
-    match photos::add(&state.db, actor_id, &new, &caller.editor()).await {
-        Ok(photo) => Ok(Json(PhotoCreated {
-            success: true,
-            created: photo.id,
-            photo,
-        })),
-        Err(error) => {
-            state.photos.remove_all(&new.keys).await;
-            Err(error.into())
-        }
-    }
+    let image = image_of(request, &state).await?;
+    let photo = photos::upload(
+        &state.db,
+        &state.photos,
+        &state.workshop,
+        actor_id,
+        image,
+        &caller.editor(),
+    )
+    .await?;
+    Ok(Json(PhotoCreated {
+        success: true,
+        created: photo.id,
+        photo,
+    }))
 }
 
 /// An actor's photos, the primary first.

@@ -51,12 +51,21 @@ pub struct Assets {
     pub script: Asset,
     /// The role board's keyboard shortcuts.
     pub board: Asset,
+    /// Dropping an image on an actor's photos to upload it.
+    pub photos: Asset,
     pub icon: Asset,
 }
 
 impl Assets {
-    fn all(&self) -> [&Asset; 5] {
-        [&self.css, &self.htmx, &self.script, &self.board, &self.icon]
+    fn all(&self) -> [&Asset; 6] {
+        [
+            &self.css,
+            &self.htmx,
+            &self.script,
+            &self.board,
+            &self.photos,
+            &self.icon,
+        ]
     }
 }
 
@@ -84,6 +93,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         "js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/board.js"),
+    ),
+    photos: Asset::new(
+        "photos",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/photos.js"),
     ),
     icon: Asset::new(
         "favicon",

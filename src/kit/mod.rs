@@ -9,6 +9,7 @@ pub mod lists;
 pub mod negotiate;
 pub mod page;
 pub mod query;
+pub mod upload;
 
 use axum::http::HeaderName;
 use axum::http::request::Parts;

@@ -16,11 +16,28 @@ pub use store::{PhotoStore, StoreError};
 pub const PHOTO_BYTES_MAX: usize = 20 * 1024 * 1024;
 /// The most pixels an image may have, checked from its header before decoding.
 pub const PHOTO_PIXELS_MAX: u64 = 50_000_000;
+/// What a refused file of another type is told.
+pub const ACCEPTED_TYPES: &str =
+    "a photo must be JPEG, PNG or WebP (image/jpeg, image/png, image/webp)";
 /// Photos an actor may have.
 pub const PHOTOS_PER_ACTOR_MAX: i64 = 15;
 /// The memory that decoding and resizing may hold at once, across all uploads: a 24-megapixel
 /// photo takes all of it, so such uploads are processed one at a time while smaller ones share.
 pub const IMAGE_MEMORY_BUDGET: u64 = 192 * 1024 * 1024;
+
+/// What an upload may be, as the pages tell it.
+pub fn upload_limits() -> String {
+    format!(
+        "JPEG, PNG or WebP, up to {} MiB and {} megapixels; up to {PHOTOS_PER_ACTOR_MAX} photos",
+        PHOTO_BYTES_MAX / (1024 * 1024),
+        PHOTO_PIXELS_MAX / 1_000_000,
+    )
+}
+
+/// Whether an actor with `photos` photos may have another.
+pub fn room_for_photo(photos: usize) -> bool {
+    (photos as i64) < PHOTOS_PER_ACTOR_MAX
+}
 
 /// The files made of each upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +67,14 @@ impl Rendition {
             Self::Card => Some((480, 600)),
             Self::Large => Some((1600, 2000)),
             Self::Original => None,
+        }
+    }
+
+    /// Its size, in pixels, for an upright image of `width`x`height`.
+    pub fn size_for(self, width: u32, height: u32) -> (u32, u32) {
+        match self.bounds() {
+            Some(bounds) => process::fit(width, height, bounds),
+            None => (width, height),
         }
     }
 }

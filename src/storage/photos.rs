@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::{Database, Kind, StorageError, StorageResult, on_pool};
-use crate::photos::{ImageType, PHOTOS_PER_ACTOR_MAX};
+use crate::photos::{
+    ImageError, ImageType, PHOTOS_PER_ACTOR_MAX, PhotoStore, Processed, Rendition, StoreError,
+    Workshop,
+};
 
 /// What every photo's URL starts with.
 pub const PHOTO_PATH: &str = "/photos/";
@@ -29,6 +32,37 @@ pub struct PhotoUrls {
     pub large: String,
     /// The whole image, upright.
     pub original: String,
+}
+
+impl PhotoUrls {
+    /// The URL of `rendition`.
+    pub fn of(&self, rendition: Rendition) -> &str {
+        match rendition {
+            Rendition::Thumb => &self.thumb,
+            Rendition::Card => &self.card,
+            Rendition::Large => &self.large,
+            Rendition::Original => &self.original,
+        }
+    }
+}
+
+/// A rendition as a page's `<img>` shows it: where it is, and its size.
+pub struct Picture<'a> {
+    pub src: &'a str,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl<'a> Picture<'a> {
+    /// The picture of `rendition` of an upright image of `width`x`height` at `urls`.
+    fn of(urls: &'a PhotoUrls, rendition: Rendition, width: u32, height: u32) -> Self {
+        let (width, height) = rendition.size_for(width, height);
+        Self {
+            src: urls.of(rendition),
+            width,
+            height,
+        }
+    }
 }
 
 /// A performer's photo.
@@ -71,6 +105,17 @@ pub(super) struct PhotoRow {
     pub(super) created_at: DateTime<Utc>,
 }
 
+impl Photo {
+    pub fn thumb(&self) -> Picture<'_> {
+        Picture::of(
+            &self.urls,
+            Rendition::Thumb,
+            self.width as u32,
+            self.height as u32,
+        )
+    }
+}
+
 impl From<PhotoRow> for Photo {
     fn from(row: PhotoRow) -> Self {
         let keys = [row.thumb_key, row.card_key, row.large_key, row.original_key];
@@ -100,31 +145,67 @@ pub fn urls(keys: &[String; 4]) -> PhotoUrls {
     }
 }
 
-/// An actor's primary photo, as its representation shows it: the URLs, or null.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct PrimaryPhoto(pub Option<PhotoUrls>);
+/// An actor's primary photo: the URLs its representation shows (or null), and the upright
+/// image's size, from which the pages give each rendition its `width` and `height`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrimaryPhoto(pub Option<Headshot>);
 
-/// Read from [`primary_column`]: the four keys, space-separated (keys hold no spaces).
-impl TryFrom<Option<String>> for PrimaryPhoto {
-    type Error = String;
+/// A primary photo's files and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headshot {
+    pub urls: PhotoUrls,
+    pub width: u32,
+    pub height: u32,
+}
 
-    fn try_from(keys: Option<String>) -> Result<Self, String> {
-        let Some(keys) = keys else {
-            return Ok(Self(None));
-        };
-        let keys: Vec<String> = keys.split(' ').map(str::to_owned).collect();
-        let keys: [String; 4] = keys
-            .try_into()
-            .map_err(|_| "a primary photo's keys are not four".to_owned())?;
-        Ok(Self(Some(urls(&keys))))
+impl Headshot {
+    pub fn thumb(&self) -> Picture<'_> {
+        Picture::of(&self.urls, Rendition::Thumb, self.width, self.height)
+    }
+
+    pub fn card(&self) -> Picture<'_> {
+        Picture::of(&self.urls, Rendition::Card, self.width, self.height)
     }
 }
 
-/// The column `photo` of the actor `table`.id: its primary photo's keys, for [`PrimaryPhoto`].
+impl Serialize for PrimaryPhoto {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0
+            .as_ref()
+            .map(|photo| &photo.urls)
+            .serialize(serializer)
+    }
+}
+
+/// Read from [`primary_column`]: the four keys, then the width and the height, space-separated
+/// (keys hold no spaces).
+impl TryFrom<Option<String>> for PrimaryPhoto {
+    type Error = String;
+
+    fn try_from(column: Option<String>) -> Result<Self, String> {
+        let Some(column) = column else {
+            return Ok(Self(None));
+        };
+        let malformed = || "a primary photo's column is malformed".to_owned();
+        let parts: Vec<&str> = column.split(' ').collect();
+        let [thumb, card, large, original, width, height] = parts[..] else {
+            return Err(malformed());
+        };
+        let keys = [thumb, card, large, original].map(str::to_owned);
+        Ok(Self(Some(Headshot {
+            urls: urls(&keys),
+            width: width.parse().map_err(|_| malformed())?,
+            height: height.parse().map_err(|_| malformed())?,
+        })))
+    }
+}
+
+/// The column `photo` of the actor `table`.id: its primary photo's keys and size, for
+/// [`PrimaryPhoto`].
 pub(super) fn primary_column(table: &str) -> String {
     format!(
         "(SELECT p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key \
+         || ' ' || CAST(p.width AS TEXT) || ' ' || CAST(p.height AS TEXT) \
          FROM photos p WHERE p.actor_id = {table}.id AND p.is_primary) AS photo"
     )
 }
@@ -232,6 +313,70 @@ pub async fn add(
         row
     });
     Ok(row.into())
+}
+
+/// Why an upload was not recorded.
+#[derive(Debug)]
+pub enum UploadError {
+    /// The image is refused.
+    Image(ImageError),
+    /// The photo store failed.
+    Store(StoreError),
+    Storage(StorageError),
+}
+
+impl From<StorageError> for UploadError {
+    fn from(error: StorageError) -> Self {
+        Self::Storage(error)
+    }
+}
+
+/// Takes an upload for an actor: refuses it before any image work if the actor is unknown or
+/// has all its photos, makes the renditions, stores them, then records the photo. Files stored
+/// for a photo that cannot be recorded are removed.
+pub async fn upload(
+    db: &Database,
+    store: &PhotoStore,
+    workshop: &Workshop,
+    actor_id: i64,
+    image: bytes::Bytes,
+    editor: &Editor,
+) -> Result<Photo, UploadError> {
+    // `add` counts again under the actor's lock; this only spares the image work.
+    if list(db, actor_id).await?.len() >= PHOTOS_PER_ACTOR_MAX as usize {
+        return Err(too_many().into());
+    }
+    let processed = workshop.process(image).await.map_err(UploadError::Image)?;
+    let new = NewPhoto {
+        width: processed.width,
+        height: processed.height,
+        bytes: processed.files[Rendition::Original as usize].len(),
+        kind: processed.kind,
+        keys: store_files(store, processed).await?,
+    };
+    match add(db, actor_id, &new, editor).await {
+        Ok(photo) => Ok(photo),
+        Err(error) => {
+            store.remove_all(&new.keys).await;
+            Err(error.into())
+        }
+    }
+}
+
+/// Stores every rendition under a new upload's keys; on failure, removes what was stored.
+async fn store_files(store: &PhotoStore, processed: Processed) -> Result<[String; 4], UploadError> {
+    let upload = uuid::Uuid::new_v4().simple().to_string();
+    let keys = Rendition::ALL.map(|rendition| {
+        let file = &processed.files[rendition as usize];
+        crate::photos::store::key(&upload, rendition, processed.kind, file)
+    });
+    for (key, file) in keys.iter().zip(processed.files) {
+        if let Err(error) = store.put(key, file).await {
+            store.remove_all(&keys).await;
+            return Err(UploadError::Store(error));
+        }
+    }
+    Ok(keys)
 }
 
 /// Why a 16th photo is refused.

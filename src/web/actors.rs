@@ -18,6 +18,7 @@ use crate::storage::actors::{self, Actor, ActorFilter, ActorSort};
 use crate::storage::candidates::{self, Begun};
 use crate::storage::history::Editor;
 use crate::storage::movies::Movie;
+use crate::storage::photos::{self, Photo};
 use crate::storage::{Database, Keyset, Kind, StorageResult};
 
 /// How many of the roles an actor is considered for their page lists.
@@ -173,6 +174,10 @@ impl Side for Actor {
             more: page.next.is_some(),
             ..Pipeline::default()
         })
+    }
+
+    async fn photos(db: &Database, id: i64) -> StorageResult<Vec<Photo>> {
+        photos::list(db, id).await
     }
 
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send {

@@ -22,6 +22,7 @@ use crate::auth::Permission;
 use crate::kit::page::{self, Layout, PageResult, redirect};
 use crate::kit::parse_id;
 use crate::model::{Invalid, Problem};
+use crate::storage::photos::Photo;
 use crate::storage::search_key;
 use crate::storage::{Database, Keyset, StorageResult, castings};
 
@@ -54,6 +55,11 @@ pub trait Side: Resource {
     /// Its part of the casting workflow, as its page shows it: a movie's roles, the roles an
     /// actor is considered for.
     fn pipeline(db: &Database, id: i64) -> impl Future<Output = StorageResult<Pipeline>> + Send;
+    /// Its photos, the primary first: an actor's.
+    fn photos(db: &Database, id: i64) -> impl Future<Output = StorageResult<Vec<Photo>>> + Send {
+        let _ = (db, id);
+        async { Ok(Vec::new()) }
+    }
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send;
 }
 
@@ -100,6 +106,9 @@ pub struct Detail {
     pub notice: Option<String>,
     pub editor: CastEditor,
     pub pipeline: Pipeline,
+    pub photos: Vec<Photo>,
+    /// Why a photo just sent was refused.
+    pub photo_error: Option<String>,
     pub history: History,
 }
 
@@ -134,9 +143,16 @@ pub struct CastEditor {
     pub errors: FieldErrors,
 }
 
+/// What was sent from the page and refused, which the page shows again with why.
+pub enum Attempt {
+    Cast(CastAttempt),
+    /// A photo, refused with this status and message.
+    Photo(StatusCode, String),
+}
+
 /// A casting that was refused: what was chosen and typed, and why.
 #[derive(Default)]
-struct CastAttempt {
+pub struct CastAttempt {
     chosen: Option<i64>,
     character: String,
     errors: FieldErrors,
@@ -160,18 +176,21 @@ fn notice<R: Resource>(done: Option<&str>) -> Option<String> {
         "cast" => "The cast was updated.".to_owned(),
         "removed" => "The actor was removed from the cast.".to_owned(),
         "role-deleted" => "The role was deleted.".to_owned(),
+        "photo-added" => "The photo was added.".to_owned(),
+        "photo-primary" => "The primary photo was changed.".to_owned(),
+        "photo-deleted" => "The photo was deleted.".to_owned(),
         _ => return None,
     };
     Some(notice)
 }
 
 /// The resource's page; with a refused casting, its messages and what was typed.
-async fn show_page<R: Side>(
+pub(super) async fn show_page<R: Side>(
     web: &Web,
     session: &SignedIn,
     id: i64,
     search: String,
-    attempt: Option<CastAttempt>,
+    attempt: Option<Attempt>,
     notice: Option<String>,
     history_cursor: &str,
 ) -> PageResult {
@@ -188,11 +207,14 @@ async fn show_page<R: Side>(
     } else {
         Vec::new()
     };
-    let status = match attempt {
-        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
+    let photos = R::photos(&web.db, id)
+        .await
+        .map_err(|error| session.failed(error))?;
+    let (status, attempt, photo_error) = match attempt {
+        None => (StatusCode::OK, CastAttempt::default(), None),
+        Some(Attempt::Cast(attempt)) => (StatusCode::UNPROCESSABLE_ENTITY, attempt, None),
+        Some(Attempt::Photo(status, message)) => (status, CastAttempt::default(), Some(message)),
     };
-    let attempt = attempt.unwrap_or_default();
     let path = R::path(id);
     let detail = Detail {
         name: shown.name().to_owned(),
@@ -217,6 +239,8 @@ async fn show_page<R: Side>(
             errors: attempt.errors,
         },
         pipeline,
+        photos,
+        photo_error,
         history,
         path,
     };
@@ -278,7 +302,8 @@ async fn cast<R: Side>(
                 errors,
             };
             let search = form.text(&search_field::<R>());
-            return show_page::<R>(&web, &session, id, search, Some(attempt), None, "").await;
+            let attempt = Some(Attempt::Cast(attempt));
+            return show_page::<R>(&web, &session, id, search, attempt, None, "").await;
         }
     };
     let (movie_id, actor_id) = R::casting(id, other);

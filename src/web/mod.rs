@@ -16,6 +16,7 @@ mod sign_in;
 mod actors;
 mod casting;
 mod movies;
+mod photos;
 mod resource;
 mod roles;
 
@@ -31,13 +32,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub use config::{ClientCredentials, WebArgs, WebSettings};
+pub use photos::session_for_photos;
 pub use session::count_active as count_active_sessions;
 
 use crate::auth::Authenticator;
 use crate::auth::LOCAL_CLIENT_ID;
 use crate::auth::discovery::ProviderMetadata;
 use crate::kit::{assets, page};
-use crate::photos::PhotoStore;
+use crate::photos::{PhotoStore, Workshop};
 use crate::storage::Database;
 use crate::storage::actors::Actor;
 use crate::storage::movies::Movie;
@@ -56,6 +58,8 @@ pub struct Web {
     db: Database,
     /// Where photo files live.
     photos: PhotoStore,
+    /// The image work, shared with the API: one memory budget for both.
+    workshop: Workshop,
     auth: Authenticator,
     /// The server's origin, `scheme://host[:port]`.
     base_url: String,
@@ -74,6 +78,7 @@ pub struct Web {
 pub struct WebConfig<'a> {
     pub db: Database,
     pub photos: PhotoStore,
+    pub workshop: Workshop,
     pub auth: Authenticator,
     pub base_url: String,
     pub audience: String,
@@ -94,6 +99,7 @@ impl Web {
         let WebConfig {
             db,
             photos,
+            workshop,
             auth,
             base_url,
             audience,
@@ -148,6 +154,7 @@ impl Web {
         Ok(Self {
             db,
             photos,
+            workshop,
             auth,
             secure,
             cookie_name: session::cookie_name(secure),
@@ -161,8 +168,7 @@ impl Web {
 }
 
 /// The web app's routes, its assets and the favicon.
-pub fn router(web: Web) -> Router {
-    let web = Arc::new(web);
+pub fn router(web: Arc<Web>) -> Router {
     Router::new()
         .route("/app", get(home))
         .route("/app/", get(home))
@@ -170,6 +176,7 @@ pub fn router(web: Web) -> Router {
         .merge(pages::<Actor>())
         .merge(pages::<Movie>())
         .merge(roles::routes())
+        .merge(photos::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&web),
             secure_pages,

@@ -29,6 +29,7 @@ use crate::model::{
 };
 use crate::storage::actors::Actor;
 use crate::storage::candidates::{self, Candidate, CandidateSort, Target};
+use crate::storage::photos::PrimaryPhoto;
 use crate::storage::roles::{self, Role};
 use crate::storage::{Kind, StorageError, Value, movies, search_key};
 
@@ -446,6 +447,7 @@ struct Tab {
 struct Row {
     actor_id: i64,
     name: String,
+    photo: PrimaryPhoto,
     age: i32,
     plays: String,
     grade: String,
@@ -700,6 +702,7 @@ async fn board_page(
                 statuses: status_choices(Some(candidate.fields.status.as_str())),
                 ranks: rank_choices(Some(rank.as_deref().unwrap_or_default())),
                 selected: shown.selected.contains(&candidate.actor.id),
+                photo: candidate.actor.photo,
                 name: candidate.actor.name,
             }
         })

@@ -148,11 +148,18 @@ impl SignedIn {
     /// field, or in the htmx header).
     pub fn form(&self, headers: &HeaderMap, body: &[u8]) -> Result<Form, Refused> {
         let form = Form::parse(body);
+        self.check_form(headers, form.get(TOKEN_FIELD))?;
+        Ok(form)
+    }
+
+    /// Whether a form this person sent carries their session's CSRF token: `sent` in its field,
+    /// or the htmx header.
+    pub fn check_form(&self, headers: &HeaderMap, sent: Option<&str>) -> Result<(), Refused> {
         let header = headers
             .get(TOKEN_HEADER)
             .and_then(|value| value.to_str().ok());
-        if csrf::token_matches(&self.user.csrf, form.get(TOKEN_FIELD).or(header)) {
-            Ok(form)
+        if csrf::token_matches(&self.user.csrf, sent.or(header)) {
+            Ok(())
         } else {
             Err(page::error_page_for(
                 Some(&self.user),
@@ -324,7 +331,7 @@ async fn renew(
 }
 
 /// The session of `id`, if it is alive; `Ok(None)` sends the person to sign in.
-async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response> {
+pub(super) async fn resume(web: &Web, id: &SessionId) -> Result<Option<SignedIn>, Response> {
     let key = id.lookup_key();
     let now = unix_now();
     let idle = millis(web.idle_timeout);

@@ -21,6 +21,7 @@ mod moving;
 mod operations;
 mod pages;
 mod paging;
+mod photo_pages;
 mod photos;
 mod production;
 mod profile;

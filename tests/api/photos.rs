@@ -14,7 +14,7 @@ use crate::helpers::{Backend, Caller, Reply, TestApp, backend_tests};
 use movie_manager::photos::PhotoStore;
 
 /// A photo of `width` x `height` with a gradient, as `format`.
-fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+pub fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let image = RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
     });
@@ -98,7 +98,7 @@ async fn upload(app: &TestApp, actor: i64, content_type: &str, body: Vec<u8>) ->
 }
 
 /// A multipart form with a file field for each of `files`.
-fn form(files: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+pub fn form(files: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
     let boundary = "photo-boundary-7d1f";
     let mut body = Vec::new();
     for (index, (name, file)) in files.iter().enumerate() {
@@ -140,7 +140,7 @@ fn size_of(file: &[u8]) -> (u32, u32) {
 }
 
 /// Every file of the photo folder.
-fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+pub fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();

@@ -292,6 +292,32 @@ impl Visitor {
         self.send(request).await
     }
 
+    /// A `multipart/form-data` form sent from one of the server's own pages: `content_type`
+    /// carries its boundary.
+    pub async fn post_multipart(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .header("accept", "text/html")
+            .header(ORIGIN, self.origin.clone())
+            .body(body);
+        self.send(request).await
+    }
+
+    /// A file as a page's `<img>` fetches it, with the session cookie: status, headers, bytes.
+    pub async fn get_file(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = self.client.get(self.url(path)).header("accept", "image/*");
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body").to_vec();
+        (status, headers, bytes)
+    }
+
     /// Signs in with the built-in provider, as `role`, from the movies page.
     pub async fn sign_in(&mut self, role: &str) {
         let start = self.get("/app/movies").await;
