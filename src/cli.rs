@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::{self, Role};
-use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, Settings};
+use crate::config::{self, AuthArgs, DatabaseArgs, HttpArgs, Settings};
 use crate::kit::csv;
 use crate::startup::Application;
 use crate::storage::history::Editor;
@@ -90,6 +90,10 @@ struct ImportArgs {
 struct BackupArgs {
     /// The file to write; it must not exist yet.
     path: std::path::PathBuf,
+    /// Where the backup's photos go: a folder, or `s3://BUCKET/PREFIX`. Default: the folder
+    /// `movie-manager-photos` beside PATH, where a server on the backup finds them.
+    #[arg(long)]
+    photos_to: Option<String>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -99,8 +103,30 @@ struct CopyArgs {
     /// The database to copy into, e.g. `postgres://user@host/db`; it must be empty.
     #[arg(long)]
     to: String,
+    /// Where the copy's photos go: a folder, or `s3://BUCKET/PREFIX`, with the `AWS_*`
+    /// variables, which `PHOTOS_TO_AWS_*` ones override for this store. Default: the folder
+    /// `movie-manager-photos` beside a SQLite target; required with PostgreSQL.
+    #[arg(long)]
+    photos_to: Option<String>,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+/// The variables that set the target store of `--photos-to` apart from the source's:
+/// `PHOTOS_TO_AWS_ENDPOINT_URL` is the target's `AWS_ENDPOINT_URL`, and so on.
+fn target_store_variables() -> Vec<(&'static str, String)> {
+    const VARIABLES: [&str; 6] = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ALLOW_HTTP",
+    ];
+    VARIABLES
+        .into_iter()
+        .filter_map(|name| Some((name, std::env::var(format!("PHOTOS_TO_{name}")).ok()?)))
+        .collect()
 }
 
 #[derive(Debug, Clone, Args)]
@@ -204,8 +230,30 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         }
         Command::Backup(args) => {
             let db = Database::connect(&args.database.settings()).await?;
-            copy::backup(&db, &args.path).await?;
-            println!("backed up to {}", args.path.display());
+            copy::backed_up(&db)?;
+            let from = args.database.photos()?;
+            let backup_url = format!("sqlite://{}", args.path.display());
+            let to =
+                config::photo_store(args.photos_to.as_deref(), &backup_url, "--photos-to", &[])?;
+            if from.is_same_folder(&to) {
+                anyhow::bail!(
+                    "the backup's photos would share the live folder {from}: back up into \
+                     another folder, or give --photos-to"
+                );
+            }
+            let files = copy::backup(
+                &db,
+                &args.path,
+                &copy::Stores {
+                    from: &from,
+                    to: &to,
+                },
+            )
+            .await?;
+            println!(
+                "backed up to {}, and its {files} photo files to {to}",
+                args.path.display()
+            );
             Ok(())
         }
         Command::Copy(args) => {
@@ -216,7 +264,22 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 max_connections: 1,
             })
             .await?;
-            let copied = copy::copy(&source, &target).await?;
+            let from = args.database.photos()?;
+            let to = config::photo_store(
+                args.photos_to.as_deref(),
+                &args.to,
+                "--photos-to",
+                &target_store_variables(),
+            )?;
+            let copied = copy::copy(
+                &source,
+                &target,
+                &copy::Stores {
+                    from: &from,
+                    to: &to,
+                },
+            )
+            .await?;
             println!("{copied}");
             Ok(())
         }

@@ -90,20 +90,37 @@ impl DatabaseArgs {
 
     /// The photo store `PHOTO_STORE` names, or the folder beside the SQLite database.
     pub fn photos(&self) -> anyhow::Result<PhotoStore> {
-        let location = match &self.photo_store {
-            Some(location) => location.clone(),
-            None => default_photo_folder(&self.database_url)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "PHOTO_STORE is required with this database: a folder, or s3://BUCKET/PREFIX"
-                    )
-                })?
-                .display()
-                .to_string(),
-        };
-        PhotoStore::open(&location)
-            .with_context(|| format!("cannot open the photo store {location}"))
+        photo_store(
+            self.photo_store.as_deref(),
+            &self.database_url,
+            "PHOTO_STORE",
+            &[],
+        )
     }
+}
+
+/// The photo store at `location`, or else the folder beside the SQLite database of
+/// `database_url`; `option` is what the error names when neither is there. `variables` take
+/// the place of the process's `AWS_*` ones.
+pub fn photo_store(
+    location: Option<&str>,
+    database_url: &str,
+    option: &str,
+    variables: &[(&str, String)],
+) -> anyhow::Result<PhotoStore> {
+    let location = match location {
+        Some(location) => location.to_owned(),
+        None => default_photo_folder(database_url)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{option} is required with this database: a folder, or s3://BUCKET/PREFIX"
+                )
+            })?
+            .display()
+            .to_string(),
+    };
+    PhotoStore::open_with(&location, variables)
+        .with_context(|| format!("cannot open the photo store {location}"))
 }
 
 /// The file of a SQLite database URL, if it names one.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -26,12 +26,17 @@ impl From<object_store::Error> for StoreError {
     }
 }
 
+/// How many files a copy between stores moves at once.
+const COPIES_AT_ONCE: usize = 8;
+
 /// A folder or a bucket of photo files.
 #[derive(Clone)]
 pub struct PhotoStore {
     store: Arc<dyn ObjectStore>,
     /// What it is, for logs and the CLI (never credentials).
     described: String,
+    /// The folder's own path, if it is one.
+    folder: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for PhotoStore {
@@ -63,6 +68,7 @@ impl PhotoStore {
         Ok(Self {
             store: Arc::new(store),
             described: format!("the folder {path}"),
+            folder: std::fs::canonicalize(path).ok(),
         })
     }
 
@@ -97,6 +103,7 @@ impl PhotoStore {
         Ok(Self {
             store,
             described: format!("the bucket s3://{rest}"),
+            folder: None,
         })
     }
 
@@ -141,6 +148,27 @@ impl PhotoStore {
                 tracing::warn!(error = %error, key, "a photo file was not removed");
             }
         }
+    }
+
+    /// Whether both are the same folder.
+    pub fn is_same_folder(&self, other: &PhotoStore) -> bool {
+        self.folder.is_some() && self.folder == other.folder
+    }
+
+    /// Copies the files under `keys` into `target`, a few at a time. A key without a file here
+    /// is an error that names it.
+    pub async fn copy_to(&self, target: &PhotoStore, keys: &[String]) -> Result<(), StoreError> {
+        futures_util::stream::iter(keys)
+            .map(|key| async move {
+                let file = self
+                    .get(key)
+                    .await?
+                    .ok_or_else(|| StoreError(format!("{self} has no file {key}")))?;
+                target.put(key, file.into()).await
+            })
+            .buffer_unordered(COPIES_AT_ONCE)
+            .try_collect()
+            .await
     }
 
     /// Every file in the store: its key, and when it was written.

@@ -1,6 +1,7 @@
 //! Moving a whole catalogue from one database to another (`movie-manager copy --to URL`), its
-//! history included, with ids and versions (so ETags) kept; and online backups of SQLite
-//! (`movie-manager backup PATH`). Sign-in sessions are not moved: they are short-lived.
+//! history and its photos' files included, with ids and versions (so ETags) and photo URLs
+//! kept; and online backups of SQLite with their photos (`movie-manager backup PATH`). Sign-in
+//! sessions are not moved: they are short-lived.
 
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
@@ -10,6 +11,7 @@ use super::history::{CHANGE_COLUMNS, ChangeRow};
 use super::photos::PhotoRow;
 use super::{Database, Sql, Value, bind_args, on_pool};
 use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields};
+use crate::photos::PhotoStore;
 
 /// Rows read and written per statement: few round trips, well within both databases' limits on
 /// bound parameters.
@@ -327,9 +329,35 @@ impl CopiedRow for ChangeRow {
     }
 }
 
+/// Where the photos' files are copied from and to.
+pub struct Stores<'a> {
+    pub from: &'a PhotoStore,
+    pub to: &'a PhotoStore,
+}
+
+impl Stores<'_> {
+    /// Copies the files under `keys`, unless both stores are one folder.
+    async fn copy(&self, keys: &[String]) -> anyhow::Result<()> {
+        if !self.from.is_same_folder(self.to) {
+            self.from.copy_to(self.to, keys).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The keys of the photos after the id `$1`, a batch of them.
+const PHOTO_KEYS_AFTER: &str = "SELECT id, thumb_key, card_key, large_key, original_key FROM photos \
+     WHERE id > $1 ORDER BY id LIMIT $2";
+
 /// Copies the whole catalogue of `source` into `target`, which must be empty (and is migrated
-/// first). The target is written in one transaction: a copy that fails leaves it empty.
-pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied> {
+/// first), and its photos' files between `stores`. The target is written in one transaction,
+/// committed once every file is copied: a copy that fails leaves the database empty (and the
+/// files it copied are orphans, which `photos check --repair` removes).
+pub async fn copy(
+    source: &Database,
+    target: &Database,
+    stores: &Stores<'_>,
+) -> anyhow::Result<Copied> {
     target.migrate().await?;
     let held = rows_held(target).await?;
     if held > 0 {
@@ -399,6 +427,22 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
             copied.roles = transfer!(RoleRow);
             copied.candidates = transfer!(CandidateRow);
             copied.photos = transfer!(PhotoRow);
+            let mut after = 0_i64;
+            loop {
+                let rows: Vec<(i64, String, String, String, String)> =
+                    sqlx::query_as(PHOTO_KEYS_AFTER)
+                        .bind(after)
+                        .bind(BATCH)
+                        .fetch_all(&mut *reader)
+                        .await?;
+                let Some(last) = rows.last() else { break };
+                after = last.0;
+                let keys: Vec<String> = rows
+                    .into_iter()
+                    .flat_map(|(_, thumb, card, large, original)| [thumb, card, large, original])
+                    .collect();
+                stores.copy(&keys).await?;
+            }
             sqlx::query(ROLE_VERSIONS_RESTORED).execute(&mut *writer).await?;
             copied.changes = transfer!(ChangeRow);
             // Ids go on after the highest the source ever assigned: a deleted actor's id (and
@@ -420,6 +464,24 @@ pub async fn copy(source: &Database, target: &Database) -> anyhow::Result<Copied
     Ok(copied)
 }
 
+/// Copies the files that the backup at `path` names: those of its moment, whatever the live
+/// database did since.
+async fn copy_backup_files(path: &str, stores: &Stores<'_>) -> anyhow::Result<usize> {
+    let backup = Database::connect(&super::DatabaseSettings {
+        url: format!("sqlite://{path}"),
+        max_connections: 1,
+    })
+    .await?;
+    let keys = super::photos::all_keys(&backup).await?;
+    backup.close().await;
+    stores.copy(&keys).await.map_err(|error| {
+        error.context(
+            "a photo was deleted while it was backed up, or the store failed: back up again",
+        )
+    })?;
+    Ok(keys.len())
+}
+
 async fn rows_held(db: &Database) -> anyhow::Result<i64> {
     let held = on_pool!(db, pool => {
         sqlx::query_scalar::<_, i64>(
@@ -432,29 +494,45 @@ async fn rows_held(db: &Database) -> anyhow::Result<i64> {
     Ok(held)
 }
 
-/// Writes a consistent copy of a live SQLite database to `path`, which must not exist yet.
-/// PostgreSQL has its own tool for this, and the error says which.
-pub async fn backup(db: &Database, path: &std::path::Path) -> anyhow::Result<()> {
+/// The SQLite database to back up. PostgreSQL has its own tool for this, and the error says
+/// which.
+pub fn backed_up(db: &Database) -> anyhow::Result<&sqlx::SqlitePool> {
     match db {
-        Database::Sqlite(pool) => {
-            if path.exists() {
-                anyhow::bail!(
-                    "{} already exists; a backup never replaces a file",
-                    path.display()
-                );
-            }
-            let path = path
-                .to_str()
-                .ok_or_else(|| anyhow::anyhow!("the backup path is not valid UTF-8"))?;
-            sqlx::query("VACUUM INTO $1")
-                .bind(path)
-                .execute(pool)
-                .await?;
-            Ok(())
-        }
+        Database::Sqlite(pool) => Ok(pool),
         Database::Postgres(_) => anyhow::bail!(
             "back up PostgreSQL with its own tool, which copies a live database consistently: \
-             pg_dump --format=custom --file=BACKUP \"$DATABASE_URL\" (and pg_restore to bring it back)"
+             pg_dump --format=custom --file=BACKUP \"$DATABASE_URL\" (and pg_restore to bring it \
+             back), and the photo store with the store's own (or `movie-manager copy --to \
+             sqlite://FILE --photos-to FOLDER`, which copies both)"
         ),
     }
+}
+
+/// Writes a consistent copy of a live SQLite database to `path`, which must not exist yet, and
+/// copies the files its photos name between `stores`; answers how many. A backup that fails
+/// leaves no database file behind.
+pub async fn backup(
+    db: &Database,
+    path: &std::path::Path,
+    stores: &Stores<'_>,
+) -> anyhow::Result<usize> {
+    let pool = backed_up(db)?;
+    if path.exists() {
+        anyhow::bail!(
+            "{} already exists; a backup never replaces a file",
+            path.display()
+        );
+    }
+    let path = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path is not valid UTF-8"))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(pool)
+        .await?;
+    let copied = copy_backup_files(path, stores).await;
+    if copied.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    copied
 }

@@ -1,19 +1,79 @@
-//! Backups, and outgrowing SQLite: `movie-manager backup PATH` copies a live SQLite database,
-//! and `movie-manager copy --to URL` moves a whole catalogue, history included, between the two
-//! databases with ids and ETags kept. Both run the real binary on real files and databases.
+//! Backups, and outgrowing SQLite: `movie-manager backup PATH` copies a live SQLite database
+//! and its photos, and `movie-manager copy --to URL --photos-to STORE` moves a whole catalogue,
+//! history and photo files included, between the two databases and between a folder and an
+//! S3-compatible bucket (a real moto_server), with ids, ETags and photo URLs kept. Both run the
+//! real binary on real files, buckets and databases.
 
 use std::path::PathBuf;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::s3::S3Server;
 use crate::helpers::{Backend, Caller, TestApp};
+use crate::photos::{fetch, spawn_on_a_bucket, stored_files};
 
-/// Runs the binary with `DATABASE_URL` and arguments; (success, stdout, stderr).
-async fn movie_manager(database_url: &str, args: &[&str]) -> (bool, String, String) {
+/// A test app's photo store, as the binary is told of it.
+enum Store {
+    Folder(PathBuf),
+    /// `s3://BUCKET/PREFIX` on the tests' S3 server.
+    Bucket(String),
+}
+
+impl Store {
+    fn location(&self) -> String {
+        match self {
+            Self::Folder(path) => path.display().to_string(),
+            Self::Bucket(location) => location.clone(),
+        }
+    }
+
+    /// The variables that reach it, their names after `prefix` (`PHOTOS_TO_` for a target).
+    async fn variables(&self, prefix: &str) -> Vec<(String, String)> {
+        match self {
+            Self::Folder(_) => Vec::new(),
+            Self::Bucket(_) => S3Server::get()
+                .await
+                .env()
+                .into_iter()
+                .map(|(name, value)| (format!("{prefix}{name}"), value))
+                .collect(),
+        }
+    }
+}
+
+/// An app on `backend`, with its photos in a folder or in a bucket.
+async fn spawn(backend: Backend, in_bucket: bool) -> (TestApp, Store) {
+    if in_bucket {
+        let (app, location) = spawn_on_a_bucket(backend).await;
+        (app, Store::Bucket(location))
+    } else {
+        let app = TestApp::spawn(backend).await;
+        let folder = app.photo_folder().to_owned();
+        (app, Store::Folder(folder))
+    }
+}
+
+/// Runs the binary on the app's database and photo store, with arguments; (success, stdout,
+/// stderr).
+async fn movie_manager(app: &TestApp, store: &Store, args: &[&str]) -> (bool, String, String) {
+    movie_manager_on(app.database_url(), store, &[], args).await
+}
+
+/// Runs the binary on `database_url` and `store` (the `PHOTO_STORE`), with `more` variables
+/// and arguments; (success, stdout, stderr).
+async fn movie_manager_on(
+    database_url: &str,
+    store: &Store,
+    more: &[(String, String)],
+    args: &[&str],
+) -> (bool, String, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_movie-manager"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("PHOTO_STORE", store.location())
+        .envs(store.variables("").await)
+        .envs(more.iter().cloned())
         .env("RUST_LOG", "warn")
         .output()
         .await
@@ -150,17 +210,54 @@ async fn snapshot(app: &TestApp, deleted: i64) -> Value {
     json!({"resources": resources, "deleted": deleted_history})
 }
 
+/// Every photo file of the app's actors, by URL, as the API serves them.
+async fn photo_files(app: &TestApp) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for actor in app.list_all("/actors", "actors").await {
+        let photos = app
+            .get(
+                Caller::CastingAssistant,
+                &format!("/actors/{}/photos", actor["id"]),
+            )
+            .await;
+        for photo in photos.body["photos"].as_array().unwrap() {
+            for url in photo["urls"].as_object().unwrap().values() {
+                let url = url.as_str().unwrap();
+                let (status, _, file) = fetch(app, Caller::CastingAssistant, url).await;
+                assert_eq!(status, 200, "{url}");
+                files.push((url.to_owned(), file));
+            }
+        }
+    }
+    assert!(!files.is_empty(), "the catalogue has photos");
+    files
+}
+
+/// The copy's target and where its photos go: `--photos-to` and its `PHOTOS_TO_AWS_*`.
+async fn photos_to(store: &Store) -> (String, Vec<(String, String)>) {
+    (store.location(), store.variables("PHOTOS_TO_").await)
+}
+
+/// Copies from a database on `from` to one on `to`, the photos from a folder to a bucket when
+/// the source is SQLite, and from a bucket to a folder when it is PostgreSQL.
 async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
-    let source = TestApp::spawn(from).await;
-    let target = TestApp::spawn(to).await;
+    let source_in_bucket = from == Backend::Postgres;
+    let (source, source_store) = spawn(from, source_in_bucket).await;
+    let (target, target_store) = spawn(to, !source_in_bucket).await;
     let (_, deleted) = fill(&source).await;
     let before = snapshot(&source, deleted).await;
+    let files = photo_files(&source).await;
 
-    let (copied, stdout, stderr) = movie_manager(
-        source.database_url(),
-        &["copy", "--to", target.database_url()],
-    )
-    .await;
+    let (location, variables) = photos_to(&target_store).await;
+    let copy = [
+        "copy",
+        "--to",
+        target.database_url(),
+        "--photos-to",
+        &location,
+    ];
+    let (copied, stdout, stderr) =
+        movie_manager_on(source.database_url(), &source_store, &variables, &copy).await;
     assert!(copied, "{stderr}");
     assert!(
         stdout.contains("copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates, 1 photos"),
@@ -170,6 +267,11 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
         snapshot(&target, deleted).await,
         before,
         "ids, ETags and history kept"
+    );
+    assert_eq!(
+        photo_files(&target).await,
+        files,
+        "the same files at the same URLs"
     );
 
     // The profile's tags are searched by in the target too.
@@ -182,44 +284,70 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
 
     // A second copy finds the target in use, refuses, and changes nothing.
     let after_write = snapshot(&target, deleted).await;
-    let (again, _, stderr) = movie_manager(
-        source.database_url(),
-        &["copy", "--to", target.database_url()],
-    )
-    .await;
+    let (again, _, stderr) =
+        movie_manager_on(source.database_url(), &source_store, &variables, &copy).await;
     assert!(!again, "a non-empty target is refused");
     assert!(stderr.contains("not empty"), "{stderr}");
     assert_eq!(snapshot(&target, deleted).await, after_write);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_catalogue_moves_from_sqlite_to_postgres_with_ids_etags_and_history() {
+async fn a_catalogue_moves_from_sqlite_and_a_folder_to_postgres_and_a_bucket_with_ids_etags_history_and_photo_urls() {
     copies_the_whole_catalogue(Backend::Sqlite, Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_catalogue_moves_from_postgres_to_sqlite_too() {
+async fn a_catalogue_moves_from_postgres_and_a_bucket_to_sqlite_and_a_folder_too() {
     copies_the_whole_catalogue(Backend::Postgres, Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_live_sqlite_database_is_backed_up_to_a_file_a_server_can_open() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn a_live_sqlite_database_is_backed_up_with_its_photos_to_files_a_server_can_open() {
+    let (app, store) = spawn(Backend::Sqlite, false).await;
     let (_, deleted) = fill(&app).await;
+    let files = photo_files(&app).await;
     let directory =
         std::env::temp_dir().join(format!("movie-manager-backup-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&directory).unwrap();
     let backup: PathBuf = directory.join("backup.db");
     let path = backup.to_str().unwrap();
 
-    let (done, stdout, stderr) = movie_manager(app.database_url(), &["backup", path]).await;
+    // Into the live photo folder, a backup would lose its photos with the live ones: refused.
+    let live = store.location();
+    let (shared, _, stderr) =
+        movie_manager(&app, &store, &["backup", path, "--photos-to", &live]).await;
+    assert!(
+        !shared && stderr.contains("share the live folder"),
+        "{stderr}"
+    );
+    assert!(!backup.exists(), "nothing written");
+
+    let (done, stdout, stderr) = movie_manager(&app, &store, &["backup", path]).await;
     assert!(done, "{stderr}");
     assert!(stdout.contains("backed up"), "{stdout}");
-    // A server on the backup reads what the live one does.
-    let restored = TestApp::spawn(Backend::Postgres).await;
-    let (copied, _, stderr) = movie_manager(
+    let beside = Store::Folder(directory.join("movie-manager-photos"));
+    let Store::Folder(folder) = &beside else {
+        unreachable!()
+    };
+    assert_eq!(
+        std::fs::read_dir(folder).unwrap().count(),
+        1,
+        "the photos beside the backup, where a server on it looks: {stdout}"
+    );
+    // A server on the backup reads what the live one does, photos included.
+    let (restored, restored_store) = spawn(Backend::Postgres, false).await;
+    let (location, variables) = photos_to(&restored_store).await;
+    let (copied, _, stderr) = movie_manager_on(
         &format!("sqlite://{path}"),
-        &["copy", "--to", restored.database_url()],
+        &beside,
+        &variables,
+        &[
+            "copy",
+            "--to",
+            restored.database_url(),
+            "--photos-to",
+            &location,
+        ],
     )
     .await;
     assert!(copied, "{stderr}");
@@ -227,16 +355,21 @@ async fn a_live_sqlite_database_is_backed_up_to_a_file_a_server_can_open() {
         snapshot(&restored, deleted).await,
         snapshot(&app, deleted).await
     );
+    assert_eq!(photo_files(&restored).await, files);
 
-    let (again, _, stderr) = movie_manager(app.database_url(), &["backup", path]).await;
+    let (again, _, stderr) = movie_manager(&app, &store, &["backup", path]).await;
     assert!(!again && stderr.contains("already exists"), "{stderr}");
     let _ = std::fs::remove_dir_all(&directory);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_postgres_backup_points_to_pg_dump() {
-    let app = TestApp::spawn(Backend::Postgres).await;
-    let (done, _, stderr) = movie_manager(app.database_url(), &["backup", "unused.dump"]).await;
+async fn a_postgres_backup_points_to_pg_dump_and_the_photo_stores_own_tools() {
+    let (app, store) = spawn(Backend::Postgres, false).await;
+    let (done, _, stderr) = movie_manager(&app, &store, &["backup", "unused.dump"]).await;
     assert!(!done);
-    assert!(stderr.contains("pg_dump"), "{stderr}");
+    assert!(
+        stderr.contains("pg_dump") && stderr.contains("photo store"),
+        "{stderr}"
+    );
+    assert!(stored_files(&app).is_empty());
 }

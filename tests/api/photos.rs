@@ -119,7 +119,7 @@ async fn photos(app: &TestApp, actor: i64) -> Vec<Value> {
 }
 
 /// A file as the API serves it: status, headers and bytes.
-async fn fetch(
+pub async fn fetch(
     app: &TestApp,
     caller: Caller,
     url: &str,
@@ -357,14 +357,19 @@ backend_tests! {
 
 /// An app whose photo store is a fresh bucket of the test's S3-compatible server.
 async fn spawn_on_bucket(backend: Backend) -> TestApp {
+    spawn_on_a_bucket(backend).await.0
+}
+
+/// An app on a fresh bucket, and the bucket's location (`s3://BUCKET/PREFIX`).
+pub async fn spawn_on_a_bucket(backend: Backend) -> (TestApp, String) {
     let server = S3Server::get().await;
-    let bucket = server.bucket().await;
+    let location = format!("s3://{}/headshots", server.bucket().await);
     let variables = server.env();
-    TestApp::spawn_with(backend, |settings| {
-        settings.photos = PhotoStore::open_with(&format!("s3://{bucket}/headshots"), &variables)
-            .expect("the bucket opens");
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.photos = PhotoStore::open_with(&location, &variables).expect("the bucket opens");
     })
-    .await
+    .await;
+    (app, location)
 }
 
 /// An app whose photo store is a bucket on a server that is not there.
