@@ -112,14 +112,50 @@ impl ServerProcess {
 
     /// The resident memory of the server process, in bytes.
     fn resident_bytes(&self) -> u64 {
+        self.memory("VmRSS:")
+    }
+
+    /// The most resident memory the server process ever had, in bytes.
+    fn peak_bytes(&self) -> u64 {
+        self.memory("VmHWM:")
+    }
+
+    /// A memory `field` of the process's status, in bytes.
+    fn memory(&self, field: &str) -> u64 {
         let pid = self.child.id().expect("the server runs");
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
         let kib: u64 = status
             .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS");
+            .unwrap_or_else(|| panic!("{field} in the process's status"));
         kib * 1024
+    }
+
+    /// A token of its local identity provider for `role`, as `movie-manager token` prints it.
+    async fn token(&self, role: &str) -> String {
+        let port = self.address.rsplit_once(':').expect("a port").1;
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_movie-manager"))
+            .args(["token", "--role", role])
+            .current_dir(self._dir.path())
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", self._dir.join("app.db").display()),
+            )
+            .env("PORT", port)
+            .output()
+            .await
+            .expect("the token command runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("a token")
+            .trim()
+            .to_owned()
     }
 
     async fn metrics(&self) -> String {
@@ -149,6 +185,85 @@ fn request_series(metrics: &str) -> Vec<&str> {
         .lines()
         .filter(|line| line.starts_with("http_requests_total{"))
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_png_claiming_60000_by_60000_pixels_is_refused_before_decoding_and_the_servers_peak_memory_stays_put()
+ {
+    let server = ServerProcess::start().await;
+    let token = server.token("casting-director").await;
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", server.address);
+    let created: Value = client
+        .post(format!("{base}/actors"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Giovanni Ribisi", "age": 51, "gender": "male"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actor = created["created"].as_i64().expect("an actor");
+    let photos = format!("{base}/actors/{actor}/photos");
+    // A small photo first, so that what the image work allocates once is there before the
+    // measure starts.
+    let small = client
+        .post(&photos)
+        .bearer_auth(&token)
+        .header("content-type", "image/png")
+        .body(crate::photos::picture(64, 64, image::ImageFormat::Png))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    let peak_before = server.peak_bytes();
+
+    // Decoded, 60,000 x 60,000 pixels would take 10 GiB.
+    let claiming = crate::photos::png_claiming(60_000, 60_000);
+    for _ in 0..5 {
+        let reply = client
+            .post(&photos)
+            .bearer_auth(&token)
+            .header("content-type", "image/png")
+            .body(claiming.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 422);
+        let body = reply.text().await.unwrap();
+        let error = assert_error_json(&body, 422, "validation_failed");
+        assert!(
+            error["message"].as_str().unwrap().contains("60000x60000"),
+            "{body}"
+        );
+    }
+
+    let grown = server.peak_bytes().saturating_sub(peak_before);
+    assert!(
+        grown < 8 * 1024 * 1024,
+        "the peak RSS grew by {grown} bytes"
+    );
+    let listed: Value = client
+        .get(&photos)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["photos"].as_array().map(Vec::len),
+        Some(1),
+        "nothing recorded"
+    );
+    let uploads = std::fs::read_dir(server._dir.join("movie-manager-photos")).unwrap();
+    assert_eq!(
+        uploads.count(),
+        1,
+        "nothing stored but the small photo's files"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

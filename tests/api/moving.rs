@@ -292,7 +292,8 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_catalogue_moves_from_sqlite_and_a_folder_to_postgres_and_a_bucket_with_ids_etags_history_and_photo_urls() {
+async fn a_catalogue_moves_from_sqlite_and_a_folder_to_postgres_and_a_bucket_with_ids_etags_history_and_photo_urls()
+ {
     copies_the_whole_catalogue(Backend::Sqlite, Backend::Postgres).await;
 }
 

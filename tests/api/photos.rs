@@ -60,30 +60,14 @@ fn phone_jpeg(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// A PNG whose header claims `width` x `height`, with almost nothing after it.
-fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     let mut file = picture(8, 8, ImageFormat::Png);
     // The IHDR chunk's width and height, then its CRC, which must match for a decoder to go on.
     file[16..20].copy_from_slice(&width.to_be_bytes());
     file[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&file[12..29]);
+    let crc = crc32fast::hash(&file[12..29]);
     file[29..33].copy_from_slice(&crc.to_be_bytes());
     file
-}
-
-/// CRC-32 as PNG chunks use it.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 async fn upload(app: &TestApp, actor: i64, content_type: &str, body: Vec<u8>) -> Reply {
@@ -248,6 +232,33 @@ backend_tests! {
         }
         let reply = upload(&app, actor, "image/gif", b"GIF89a".to_vec()).await;
         assert!(reply.message().contains("JPEG, PNG or WebP"), "the 415 names the accepted types: {}", reply.message());
+    }
+
+    async fn an_html_jpeg_polyglot_is_accepted_and_served_only_as_a_jpeg_without_the_html(app) {
+        let actor = app.create_actor("CCH Pounder", 74, "female").await;
+        // A valid JPEG whose comment segment, right after the start, is an HTML page: a browser
+        // sniffing it would run the script.
+        let html = b"<html><body><script>alert(document.cookie)</script></body></html>";
+        let jpeg = picture(120, 160, ImageFormat::Jpeg);
+        let mut polyglot = jpeg[..2].to_vec();
+        polyglot.extend_from_slice(&[0xFF, 0xFE]);
+        polyglot.extend_from_slice(&((html.len() + 2) as u16).to_be_bytes());
+        polyglot.extend_from_slice(html);
+        polyglot.extend_from_slice(&jpeg[2..]);
+        assert_eq!(size_of(&polyglot), (120, 160), "a valid JPEG");
+        for sent_as in ["image/jpeg", "text/html"] {
+            let reply = upload(&app, actor, sent_as, polyglot.clone()).await;
+            reply.assert_status(200);
+            let photo = &reply.body["photo"];
+            assert_eq!(photo["type"], json!("image/jpeg"), "told by its bytes, sent as {sent_as}");
+            for rendition in ["thumb", "card", "large", "original"] {
+                let (status, headers, file) = fetch(&app, Caller::CastingAssistant, photo["urls"][rendition].as_str().unwrap()).await;
+                assert_eq!(status, 200);
+                assert_eq!(headers["content-type"], "image/jpeg");
+                assert_eq!(headers["x-content-type-options"], "nosniff");
+                assert!(!file.windows(7).any(|window| window.eq_ignore_ascii_case(b"<script")), "{rendition} carries no HTML");
+            }
+        }
     }
 
     async fn an_actor_has_at_most_15_photos_and_a_16th_is_409(app) {
