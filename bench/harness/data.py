@@ -45,7 +45,7 @@ def load_sqlite(build, size):
     db.executescript((build.sql / "words.sql").read_text())
     indexes = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('actors', 'movies', 'castings')").fetchall()
+        "AND tbl_name IN ('actors', 'movies', 'castings', 'photos')").fetchall()
     for name, _ in indexes:
         db.execute(f'DROP INDEX "{name}"')
     db.execute("BEGIN")

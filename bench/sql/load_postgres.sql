@@ -1,5 +1,6 @@
 -- Bulk load of the benchmark catalogue into a PostgreSQL database that `movie-manager migrate`
--- has just created: :actors actors, a tenth as many movies, 3 to 7 cast rows per movie.
+-- has just created: :actors actors, each with a primary photo (rows only: the lists read the
+-- photo's keys, never its files), a tenth as many movies, 3 to 7 cast rows per movie.
 -- Run as `psql -v actors=N -f load_postgres.sql`. Every row is made inside the database by
 -- INSERT ... SELECT FROM generate_series; the secondary indexes are dropped first and rebuilt
 -- from their own definitions afterwards, which is faster than maintaining them row by row.
@@ -17,12 +18,12 @@ CREATE TEMP TABLE bench_indexes AS
 SELECT indexname, indexdef
 FROM pg_indexes
 WHERE schemaname = current_schema()
-  AND tablename IN ('actors', 'movies', 'castings')
+  AND tablename IN ('actors', 'movies', 'castings', 'photos')
   AND indexname NOT IN (SELECT conname FROM pg_constraint);
 SELECT format('DROP INDEX %I', indexname) FROM bench_indexes \gexec
 
 -- CASCADE: tables that refer to actors (the tag index) are emptied with them.
-TRUNCATE castings, movies, actors CASCADE;
+TRUNCATE castings, movies, photos, actors CASCADE;
 
 INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at)
 OVERRIDING SYSTEM VALUE
@@ -68,9 +69,25 @@ WHERE k < 3 + m.id % 5
 ORDER BY m.id, k
 ON CONFLICT DO NOTHING;
 
+-- Keys of the shape the service makes: {upload}/{rendition}-{hash}.jpg, 32 hex digits each.
+INSERT INTO photos (id, actor_id, is_primary, width, height, bytes, type, thumb_key, card_key,
+                    large_key, original_key, created_at)
+OVERRIDING SYSTEM VALUE
+SELECT a.id, a.id, TRUE, 1600, 2000, 400000, 'image/jpeg',
+       k.upload || '/thumb-' || k.hash || '.jpg', k.upload || '/card-' || k.hash || '.jpg',
+       k.upload || '/large-' || k.hash || '.jpg', k.upload || '/original-' || k.hash || '.jpg',
+       a.created_at
+FROM actors AS a
+CROSS JOIN LATERAL (
+    SELECT lpad(to_hex(a.id), 32, '0') AS upload,
+           lpad(to_hex((a.id * 2654435761) % 4294967296), 32, '0') AS hash
+) AS k
+ORDER BY a.id;
+
 SELECT setval(pg_get_serial_sequence('actors', 'id'), (SELECT max(id) FROM actors));
+SELECT setval(pg_get_serial_sequence('photos', 'id'), (SELECT max(id) FROM photos));
 SELECT setval(pg_get_serial_sequence('movies', 'id'), (SELECT max(id) FROM movies));
 
 RESET session_replication_role;
 SELECT indexdef FROM bench_indexes \gexec
-VACUUM (ANALYZE) actors, movies, castings;
+VACUUM (ANALYZE) actors, movies, castings, photos;

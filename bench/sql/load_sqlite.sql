@@ -1,10 +1,11 @@
 -- Bulk load of the benchmark catalogue into a SQLite file that `movie-manager migrate` has just
--- created: the same rows as load_postgres.sql (same words, same formulas), made inside SQLite by
+-- created: the same rows as load_postgres.sql, photos included (same words, same formulas), made inside SQLite by
 -- INSERT ... SELECT over a recursive CTE. `bench/run` runs it statement by statement with the
 -- parameter :actors bound, after words.sql, with the secondary indexes dropped; it rebuilds them
 -- from their own definitions afterwards and runs ANALYZE.
 DELETE FROM castings;
 DELETE FROM movies;
+DELETE FROM photos;
 DELETE FROM actors;
 
 INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at)
@@ -49,3 +50,16 @@ SELECT m.id,
 FROM movies AS m, k
 WHERE k.k < 3 + m.id % 5
 ORDER BY m.id, k.k;
+
+INSERT INTO photos (id, actor_id, is_primary, width, height, bytes, type, thumb_key, card_key,
+                    large_key, original_key, created_at)
+SELECT a.id, a.id, 1, 1600, 2000, 400000, 'image/jpeg',
+       k.upload || '/thumb-' || k.hash || '.jpg', k.upload || '/card-' || k.hash || '.jpg',
+       k.upload || '/large-' || k.hash || '.jpg', k.upload || '/original-' || k.hash || '.jpg',
+       a.created_at
+FROM actors AS a
+JOIN (
+    SELECT id, printf('%032x', id) AS upload, printf('%032x', (id * 2654435761) % 4294967296) AS hash
+    FROM actors
+) AS k ON k.id = a.id
+ORDER BY a.id;
