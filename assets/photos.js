@@ -1,5 +1,6 @@
 // Dropping an image on an actor's photos uploads it: the file goes into the upload form's file
-// input and the form is sent, as if it had been chosen there. Without scripts, the form alone.
+// input and the form is sent, as if it had been chosen there. A file larger than the server
+// takes is refused here, before it is sent. Without scripts, the form alone.
 (function () {
   "use strict";
   const section = document.querySelector("[data-photo-drop]");
@@ -12,6 +13,16 @@
   if (hint) {
     hint.hidden = false;
   }
+  const maxBytes = Number(input.dataset.maxBytes);
+  // Whether the chosen file may be sent; if not, the input says why.
+  const fits = () => {
+    const file = input.files[0];
+    const tooLarge = file !== undefined && file.size > maxBytes;
+    input.setCustomValidity(
+      tooLarge ? `The photo is larger than ${Math.floor(maxBytes / 1048576)} MiB.` : "",
+    );
+    return input.reportValidity();
+  };
   const carriesFiles = (event) =>
     event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files");
 
@@ -38,9 +49,10 @@
       input.reportValidity();
       return;
     }
-    input.setCustomValidity("");
     input.files = files;
-    form.requestSubmit();
+    if (fits()) {
+      form.requestSubmit();
+    }
   });
-  input.addEventListener("change", () => input.setCustomValidity(""));
+  input.addEventListener("change", fits);
 })();
