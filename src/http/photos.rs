@@ -257,7 +257,8 @@ pub async fn serve_file(
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|candidate| candidate.trim().trim_start_matches("W/") == tag);
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag);
     if cached {
         return if store.exists(key).await.map_err(store_failed)? {
             Ok((StatusCode::NOT_MODIFIED, immutable(etag)).into_response())

@@ -8,7 +8,10 @@ use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{
+    DynamicImage, GenericImageView, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage,
+};
 
 use super::{PHOTO_BYTES_MAX, PHOTO_PIXELS_MAX, Rendition};
 
@@ -154,11 +157,8 @@ pub fn process(bytes: &[u8], header: &Header) -> Result<Processed, ImageError> {
     let mut decoder = reader(bytes, kind)
         .into_decoder()
         .map_err(|_| ImageError::Undecodable)?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Undecodable)?;
-    image.apply_orientation(orientation);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).map_err(|_| ImageError::Undecodable)?;
     let image = match kind {
         // JPEG has no alpha, and 8 bits a channel is what every rendition is encoded at.
         ImageType::Jpeg => DynamicImage::ImageRgb8(image.into_rgb8()),
@@ -167,21 +167,35 @@ pub fn process(bytes: &[u8], header: &Header) -> Result<Processed, ImageError> {
         }
         ImageType::Png | ImageType::Webp => DynamicImage::ImageRgb8(image.into_rgb8()),
     };
-    let (width, height) = (image.width(), image.height());
-    let mut files = Vec::with_capacity(Rendition::ALL.len());
-    for rendition in Rendition::ALL {
-        let file = match rendition.bounds() {
-            Some(bounds) => {
-                let (w, h) = fit(width, height, bounds);
-                if (w, h) == (width, height) {
-                    encode(&image, kind, JPEG_QUALITY)?
-                } else {
-                    encode(&resized(&image, w, h)?, kind, JPEG_QUALITY)?
-                }
-            }
-            None => encode(&image, kind, JPEG_ORIGINAL_QUALITY)?,
-        };
-        files.push(file);
+    let turned = |(width, height): (u32, u32)| {
+        if quarter_turn(orientation) {
+            (height, width)
+        } else {
+            (width, height)
+        }
+    };
+    let (width, height) = turned(image.dimensions());
+    let mut files = vec![Vec::new(); Rendition::ALL.len()];
+    files[Rendition::Original as usize] = encode_upright(&image, orientation, kind)?;
+    // The large rendition is resized from the image as stored and then turned, so that only a
+    // few megapixels are ever turned; the whole image is let go once it is made. Each smaller
+    // one is resized from the one before it, reading a few megapixels, not the whole image.
+    let stored_size = turned(Rendition::Large.size_for(width, height));
+    let mut source = if stored_size == image.dimensions() {
+        image
+    } else {
+        let large = resized(&image, stored_size.0, stored_size.1)?;
+        drop(image);
+        large
+    };
+    source.apply_orientation(orientation);
+    files[Rendition::Large as usize] = encode(&source, kind, JPEG_QUALITY)?;
+    for rendition in [Rendition::Card, Rendition::Thumb] {
+        let (w, h) = rendition.size_for(width, height);
+        if (w, h) != source.dimensions() {
+            source = resized(&source, w, h)?;
+        }
+        files[rendition as usize] = encode(&source, kind, JPEG_QUALITY)?;
     }
     Ok(Processed {
         kind,
@@ -189,6 +203,81 @@ pub fn process(bytes: &[u8], header: &Header) -> Result<Processed, ImageError> {
         height,
         files,
     })
+}
+
+/// Whether `orientation` turns the image a quarter, so that its width and height swap.
+fn quarter_turn(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
+
+/// The whole image upright, encoded with nothing but its pixels. A JPEG is read through
+/// [`Upright`] by an encoder that takes its pixels one block at a time, so the whole image is
+/// never copied to be turned; a PNG or WebP encoder wants them in one buffer.
+fn encode_upright(
+    image: &DynamicImage,
+    orientation: Orientation,
+    kind: ImageType,
+) -> Result<Vec<u8>, ImageError> {
+    match image {
+        DynamicImage::ImageRgb8(pixels) if kind == ImageType::Jpeg => {
+            let mut file = Vec::new();
+            JpegEncoder::new_with_quality(&mut file, JPEG_ORIGINAL_QUALITY)
+                .encode_image(&Upright {
+                    image: pixels,
+                    orientation,
+                })
+                .map_err(|_| ImageError::Undecodable)?;
+            Ok(file)
+        }
+        _ if orientation == Orientation::NoTransforms => encode(image, kind, JPEG_ORIGINAL_QUALITY),
+        _ => {
+            let mut upright = image.clone();
+            upright.apply_orientation(orientation);
+            encode(&upright, kind, JPEG_ORIGINAL_QUALITY)
+        }
+    }
+}
+
+/// An image as its orientation makes it look, read in place: each pixel of the upright image
+/// is the one of the stored image that `apply_orientation` would move there.
+struct Upright<'a> {
+    image: &'a RgbImage,
+    orientation: Orientation,
+}
+
+impl GenericImageView for Upright<'_> {
+    type Pixel = Rgb<u8>;
+
+    fn dimensions(&self) -> (u32, u32) {
+        let (width, height) = self.image.dimensions();
+        if quarter_turn(self.orientation) {
+            (height, width)
+        } else {
+            (width, height)
+        }
+    }
+
+    fn get_pixel(&self, x: u32, y: u32) -> Rgb<u8> {
+        let (width, height) = self.image.dimensions();
+        let (last_x, last_y) = (width - 1, height - 1);
+        let (from_x, from_y) = match self.orientation {
+            Orientation::NoTransforms => (x, y),
+            Orientation::Rotate90 => (y, last_y - x),
+            Orientation::Rotate180 => (last_x - x, last_y - y),
+            Orientation::Rotate270 => (last_x - y, x),
+            Orientation::FlipHorizontal => (last_x - x, y),
+            Orientation::FlipVertical => (x, last_y - y),
+            Orientation::Rotate90FlipH => (y, x),
+            Orientation::Rotate270FlipH => (last_x - y, last_y - x),
+        };
+        *self.image.get_pixel(from_x, from_y)
+    }
 }
 
 /// The size of an image of `width`x`height` fitted into `bounds`, never enlarged.
@@ -237,6 +326,29 @@ mod tests {
         assert_eq!(fit(4000, 6000, (200, 250)), (167, 250));
         assert_eq!(fit(100, 120, (200, 250)), (100, 120));
         assert_eq!(fit(20000, 1, (200, 250)), (200, 1));
+    }
+
+    #[test]
+    fn the_upright_view_shows_each_pixel_where_turning_the_image_puts_it() {
+        let stored = RgbImage::from_fn(5, 3, |x, y| Rgb([x as u8, y as u8, (x * 3 + y) as u8]));
+        for exif in 1..=8 {
+            let orientation = Orientation::from_exif(exif).expect("an orientation");
+            let mut turned = DynamicImage::ImageRgb8(stored.clone());
+            turned.apply_orientation(orientation);
+            let view = Upright {
+                image: &stored,
+                orientation,
+            };
+            assert_eq!(view.dimensions(), turned.dimensions(), "{orientation:?}");
+            let (width, height) = view.dimensions();
+            for (x, y) in (0..height).flat_map(|y| (0..width).map(move |x| (x, y))) {
+                assert_eq!(
+                    view.get_pixel(x, y),
+                    *turned.as_rgb8().expect("RGB").get_pixel(x, y),
+                    "{orientation:?} at {x},{y}"
+                );
+            }
+        }
     }
 
     #[test]

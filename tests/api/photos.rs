@@ -327,6 +327,13 @@ backend_tests! {
             .send().await.unwrap();
         assert_eq!(response.status().as_u16(), 304);
         assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        for held in [format!("\"other\", W/{etag}"), "*".to_owned()] {
+            let response = app.client.get(format!("{}{url}", app.address))
+                .bearer_auth(app.token(Caller::CastingAssistant).unwrap())
+                .header("if-none-match", &held)
+                .send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 304, "{held}");
+        }
         for missing in ["/photos/0123456789abcdef0123456789abcdef/thumb-0123456789abcdef0123456789abcdef.jpg", "/photos/x/..%2F..%2Fetc%2Fpasswd"] {
             let (status, _, _) = fetch(&app, Caller::CastingAssistant, missing).await;
             assert_eq!(status, 404, "{missing}");
