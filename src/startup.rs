@@ -86,9 +86,12 @@ impl Application {
             },
         );
         let workshop = Workshop::default();
+        // One store for the API and the web app: a deletion through either forgets the files
+        // both serve from its cache.
+        let photos = settings.photos.clone().with_cache();
         let web = Arc::new(Web::new(WebConfig {
             db: db.clone(),
-            photos: settings.photos.clone(),
+            photos: photos.clone(),
             workshop: workshop.clone(),
             auth: auth.clone(),
             base_url,
@@ -112,7 +115,7 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             auth,
-            photos: settings.photos.clone(),
+            photos,
             workshop,
         };
         Ok(Self {

@@ -16,6 +16,8 @@ listed before it:
     harness.importing   the import of a generated CSV file into each database (--import)
     harness.tags        the tag search at two catalogue sizes on each database (--tags)
     harness.pipeline    a role of 10,000 candidates against one of 100, bulk moves (--pipeline)
+    harness.photos      uploads of a 24-megapixel photo, their peak memory, thumbnails against
+                        nginx and from S3 (--photos)
     harness.report      targets, tables, the plot, the results section of BENCHMARKS.md
     harness.benchmark   a whole run of bench/run, from its parsed options
     harness.hostile     the measurements of bench/hostile

@@ -128,10 +128,11 @@ def default_pool_size(build):
     return int(match.group(1)) if match else 10
 
 
-def token(build, env):
-    """A token from the local identity provider of the server started with `env` (the
-    provider's issuer is the server's own address, so the token command is told it too)."""
-    lines = output([build.binary, "token", "--role", "executive-producer", "--ttl", "3h"],
+def token(build, env, role="executive-producer"):
+    """A token with `role`'s permissions from the local identity provider of the server started
+    with `env` (the provider's issuer is the server's own address, so the token command is told
+    it too)."""
+    lines = output([build.binary, "token", "--role", role, "--ttl", "3h"],
                    env=env).strip().splitlines()
     return lines[-1]
 

@@ -19,6 +19,14 @@ pub const PHOTO_PIXELS_MAX: u64 = 50_000_000;
 /// What a refused file of another type is told.
 pub const ACCEPTED_TYPES: &str =
     "a photo must be JPEG, PNG or WebP (image/jpeg, image/png, image/webp)";
+/// The memory that small photo files kept to be served again may take (thumbnails and cards).
+pub const FILE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are read from the store each time: large renditions and originals
+/// are opened one at a time, not by the page.
+pub const FILE_CACHE_FILE_MAX: usize = 256 * 1024;
+/// How long a kept file is served without asking the store: a photo deleted through another
+/// instance is served by this one no longer than this (its own deletions are forgotten at once).
+pub const FILE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Photos an actor may have.
 pub const PHOTOS_PER_ACTOR_MAX: i64 = 15;
 /// The memory that decoding and resizing may hold at once, across all uploads: a 24-megapixel

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
+use moka::sync::Cache;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-use super::{ImageType, Rendition};
+use super::{FILE_CACHE_BYTES, FILE_CACHE_FILE_MAX, FILE_CACHE_TTL, ImageType, Rendition};
 
 /// The store could not be reached or did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +34,13 @@ const COPIES_AT_ONCE: usize = 8;
 #[derive(Clone)]
 pub struct PhotoStore {
     store: Arc<dyn ObjectStore>,
-    /// What it is, for logs and the CLI (never credentials).
-    described: String,
+    /// What it is, for logs and the CLI (never credentials). Shared, as the rest: every
+    /// request's state holds a clone.
+    described: Arc<str>,
     /// The folder's own path, if it is one.
-    folder: Option<std::path::PathBuf>,
+    folder: Option<Arc<std::path::Path>>,
+    /// Small files served lately, kept to be served again, if the server asked for it.
+    cache: Option<Cache<String, Bytes>>,
 }
 
 impl std::fmt::Debug for PhotoStore {
@@ -67,8 +71,9 @@ impl PhotoStore {
         let store = LocalFileSystem::new_with_prefix(path)?;
         Ok(Self {
             store: Arc::new(store),
-            described: format!("the folder {path}"),
-            folder: std::fs::canonicalize(path).ok(),
+            described: format!("the folder {path}").into(),
+            folder: std::fs::canonicalize(path).ok().map(Arc::from),
+            cache: None,
         })
     }
 
@@ -102,9 +107,24 @@ impl PhotoStore {
         };
         Ok(Self {
             store,
-            described: format!("the bucket s3://{rest}"),
+            described: format!("the bucket s3://{rest}").into(),
             folder: None,
+            cache: None,
         })
+    }
+
+    /// The same store, keeping the small files it reads to serve them again without asking the
+    /// store: a file never changes under its key, and deleting it here forgets it at once.
+    pub fn with_cache(mut self) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(FILE_CACHE_BYTES)
+            .weigher(|key: &String, file: &Bytes| {
+                u32::try_from(key.len() + file.len()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(FILE_CACHE_TTL)
+            .build();
+        self.cache = Some(cache);
+        self
     }
 
     pub async fn put(&self, key: &str, file: Vec<u8>) -> Result<(), StoreError> {
@@ -116,15 +136,31 @@ impl PhotoStore {
 
     /// The file, or `None` if there is none under `key`.
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
-        match self.store.get(&Path::from(key)).await {
-            Ok(found) => Ok(Some(found.bytes().await?)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error.into()),
+        if let Some(file) = self.cache.as_ref().and_then(|cache| cache.get(key)) {
+            return Ok(Some(file));
         }
+        let file = match self.store.get(&Path::from(key)).await {
+            Ok(found) => found.bytes().await?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(cache) = &self.cache
+            && file.len() <= FILE_CACHE_FILE_MAX
+        {
+            cache.insert(key.to_owned(), file.clone());
+        }
+        Ok(Some(file))
     }
 
     /// Whether there is a file under `key`.
     pub async fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        if self
+            .cache
+            .as_ref()
+            .is_some_and(|cache| cache.contains_key(key))
+        {
+            return Ok(true);
+        }
         match self.store.head(&Path::from(key)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -134,6 +170,9 @@ impl PhotoStore {
 
     /// Removes the file; one already gone is no error.
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(key);
+        }
         match self.store.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(error.into()),

@@ -364,11 +364,15 @@ backend_tests! {
     async fn deleting_an_actor_removes_its_photos_files(app) {
         let actor = app.create_actor("Dileep Rao", 52, "male").await;
         let keep = app.create_actor("Laz Alonso", 52, "male").await;
-        upload(&app, actor, "image/jpeg", picture(40, 50, ImageFormat::Jpeg)).await.assert_status(200);
+        let uploaded = upload(&app, actor, "image/jpeg", picture(40, 50, ImageFormat::Jpeg)).await;
+        uploaded.assert_status(200);
+        let thumb = uploaded.body["photo"]["urls"]["thumb"].as_str().unwrap().to_owned();
         upload(&app, keep, "image/jpeg", picture(40, 50, ImageFormat::Jpeg)).await.assert_status(200);
         assert_eq!(stored_files(&app).len(), 8);
+        assert_eq!(fetch(&app, Caller::CastingAssistant, &thumb).await.0, 200);
         app.call(Caller::ExecutiveProducer, Method::DELETE, &format!("/actors/{actor}")).send().await.assert_status(200);
         assert_eq!(stored_files(&app).len(), 4, "the deleted actor's files went with it");
+        assert_eq!(fetch(&app, Caller::CastingAssistant, &thumb).await.0, 404, "and are served no more");
         assert_eq!(photos(&app, keep).await.len(), 1);
     }
 }
@@ -420,8 +424,10 @@ backend_tests! {
         assert_eq!(size_of(&file), (200, 133));
         let id = photo["id"].as_i64().unwrap();
         app.call(Caller::CastingDirector, Method::DELETE, &format!("/actors/{actor}/photos/{id}")).send().await.assert_status(200);
-        let (status, _, _) = fetch(&app, Caller::CastingAssistant, photo["urls"]["original"].as_str().unwrap()).await;
-        assert_eq!(status, 404, "the files left the bucket");
+        for rendition in ["original", "thumb"] {
+            let (status, _, _) = fetch(&app, Caller::CastingAssistant, photo["urls"][rendition].as_str().unwrap()).await;
+            assert_eq!(status, 404, "the {rendition} left the bucket, and the server forgot the one it served");
+        }
     }
 }
 
