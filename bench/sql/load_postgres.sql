@@ -69,7 +69,8 @@ WHERE k < 3 + m.id % 5
 ORDER BY m.id, k
 ON CONFLICT DO NOTHING;
 
--- Keys of the shape the service makes: {upload}/{rendition}-{hash}.jpg, 32 hex digits each.
+-- Keys of the shape the service makes: {upload}/{rendition}-{hash}.jpg, 32 hex digits each;
+-- the actor's row keeps its primary photo's keys and size, as the service writes them.
 INSERT INTO photos (id, actor_id, is_primary, width, height, bytes, type, thumb_key, card_key,
                     large_key, original_key, created_at)
 OVERRIDING SYSTEM VALUE
@@ -83,6 +84,12 @@ CROSS JOIN LATERAL (
            lpad(to_hex((a.id * 2654435761) % 4294967296), 32, '0') AS hash
 ) AS k
 ORDER BY a.id;
+
+UPDATE actors AS a
+SET photo = p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key
+            || ' ' || p.width || ' ' || p.height
+FROM photos AS p
+WHERE p.actor_id = a.id;
 
 SELECT setval(pg_get_serial_sequence('actors', 'id'), (SELECT max(id) FROM actors));
 SELECT setval(pg_get_serial_sequence('photos', 'id'), (SELECT max(id) FROM photos));

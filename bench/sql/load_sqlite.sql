@@ -63,3 +63,11 @@ JOIN (
     FROM actors
 ) AS k ON k.id = a.id
 ORDER BY a.id;
+
+UPDATE actors
+SET photo = (
+    SELECT p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key
+           || ' ' || p.width || ' ' || p.height
+    FROM photos AS p
+    WHERE p.actor_id = actors.id
+);

@@ -283,8 +283,8 @@ pub async fn get(db: &Database, id: i64) -> StorageResult<Actor> {
 fn listing() -> Listing {
     Listing {
         table: "actors",
-        columns: fields::listed_columns::<ActorFields>(),
-        computed: vec![super::photos::primary_column("actors")],
+        // The primary photo's keys are kept on the row (`photos::set_primary`).
+        columns: [fields::listed_columns::<ActorFields>(), vec!["photo"]].concat(),
         link: "c.actor_id",
         other: "movies m ON m.id = c.movie_id",
         joined: &[

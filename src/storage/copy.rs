@@ -427,6 +427,9 @@ pub async fn copy(
             copied.roles = transfer!(RoleRow);
             copied.candidates = transfer!(CandidateRow);
             copied.photos = transfer!(PhotoRow);
+            let set_primary =
+                super::photos::set_primary("id IN (SELECT actor_id FROM photos WHERE is_primary)");
+            sqlx::query(&set_primary).execute(&mut *writer).await?;
             let mut after = 0_i64;
             loop {
                 let rows: Vec<(i64, String, String, String, String)> =

@@ -163,7 +163,6 @@ fn listing() -> Listing {
     Listing {
         table: "movies",
         columns: fields::listed_columns::<MovieFields>(),
-        computed: Vec::new(),
         link: "c.movie_id",
         other: "actors a ON a.id = c.actor_id",
         joined: &[

@@ -200,14 +200,31 @@ impl TryFrom<Option<String>> for PrimaryPhoto {
     }
 }
 
-/// The column `photo` of the actor `table`.id: its primary photo's keys and size, for
-/// [`PrimaryPhoto`].
+/// The column `photo` of the actor `table`: its primary photo's keys and size, for
+/// [`PrimaryPhoto`], kept on the actor's row by [`SET_PRIMARY`].
 pub(super) fn primary_column(table: &str) -> String {
+    format!("{table}.photo AS photo")
+}
+
+/// Sets the `photo` column of the actors `condition` names from their primary photo (or to
+/// null): every write of an actor's photos ends with it, and a copy after the photos' rows.
+pub(super) fn set_primary(condition: &str) -> String {
     format!(
-        "(SELECT p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key \
-         || ' ' || CAST(p.width AS TEXT) || ' ' || CAST(p.height AS TEXT) \
-         FROM photos p WHERE p.actor_id = {table}.id AND p.is_primary) AS photo"
+        "UPDATE actors SET photo = (SELECT p.thumb_key || ' ' || p.card_key || ' ' || p.large_key \
+         || ' ' || p.original_key || ' ' || CAST(p.width AS TEXT) || ' ' \
+         || CAST(p.height AS TEXT) FROM photos p WHERE p.actor_id = actors.id AND p.is_primary) \
+         WHERE {condition}"
     )
+}
+
+/// [`set_primary`] for the actor `$1`, in a photo write's transaction.
+macro_rules! set_primary_of {
+    ($tx:expr, $actor_id:expr) => {
+        sqlx::query(&set_primary("id = $1"))
+            .bind($actor_id)
+            .execute($tx)
+            .await?
+    };
 }
 
 /// A photo whose files are stored, to record.
@@ -308,6 +325,7 @@ pub async fn add(
             .field("width", None::<i32>, row.width)
             .field("height", None::<i32>, row.height)
             .field("primary", None::<bool>, row.is_primary);
+        set_primary_of!(&mut *tx, actor_id);
         record_changes!(&mut *tx, &[entry(actor_id, row.id, changes)], editor);
         tx.commit().await?;
         row
@@ -448,6 +466,7 @@ pub async fn make_primary(
             entries.extend(previous.map(|previous| {
                 entry(actor_id, previous, FieldChanges::new().field("primary", true, false))
             }));
+            set_primary_of!(&mut *tx, actor_id);
             record_changes!(&mut *tx, &entries, editor);
             tx.commit().await?;
             PhotoRow {
@@ -500,6 +519,7 @@ pub async fn delete(
                 ));
             }
         }
+        set_primary_of!(&mut *tx, actor_id);
         record_changes!(&mut *tx, &entries, editor);
         tx.commit().await?;
         Ok(Photo::from(row).keys)

@@ -202,8 +202,6 @@ pub struct Listing {
     pub table: &'static str,
     /// Its columns, as the page's rows are read.
     pub columns: Vec<&'static str>,
-    /// Expressions (`... AS name`) of each listed row, computed once the page is chosen.
-    pub computed: Vec<String>,
     /// The column of `castings c` that names a listed row.
     pub link: &'static str,
     /// The other side of the castings, joined to `c`.
@@ -239,10 +237,7 @@ impl Listing {
                 .map(|(_, name)| format!("j.{name}"))
                 .collect()
         };
-        let columns: Vec<String> = own
-            .chain(self.computed.iter().cloned())
-            .chain(joined)
-            .collect();
+        let columns: Vec<String> = own.chain(joined).collect();
         let mut sql = Sql::new(&format!("SELECT {} FROM (SELECT ", columns.join(", ")));
         if walk_ids {
             sql.push("id");

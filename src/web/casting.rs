@@ -56,8 +56,7 @@ pub trait Side: Resource {
     /// actor is considered for.
     fn pipeline(db: &Database, id: i64) -> impl Future<Output = StorageResult<Pipeline>> + Send;
     /// Its photos, the primary first: an actor's.
-    fn photos(db: &Database, id: i64) -> impl Future<Output = StorageResult<Vec<Photo>>> + Send {
-        let _ = (db, id);
+    fn photos(_db: &Database, _id: i64) -> impl Future<Output = StorageResult<Vec<Photo>>> + Send {
         async { Ok(Vec::new()) }
     }
     fn show_page(self, layout: Layout, detail: Detail) -> impl Template + Send;

@@ -122,25 +122,31 @@ async fn refused_photo(
     show_page::<Actor>(web, session, id, String::new(), attempt, None, "").await
 }
 
-/// The actor's id and the photo's, or the page saying there is no such photo.
-fn photo_ids(session: &SignedIn, raw: &str, raw_photo: &str) -> Result<(i64, i64), Refused> {
-    match (parse_id("id", raw), parse_id("photo_id", raw_photo)) {
-        (Ok(id), Ok(photo_id)) => Ok((id, photo_id)),
-        _ => Err(session.refuse(StatusCode::NOT_FOUND, "There is no such photo.")),
-    }
+/// A form sent about one photo (its "Make primary" or "Delete"): the actor's id and the
+/// photo's, once the person may change photos and the form is theirs.
+fn photo_form(
+    session: &SignedIn,
+    (raw, raw_photo): &(String, String),
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(i64, i64), Refused> {
+    session.require(CHANGE_PHOTOS)?;
+    let (Ok(id), Ok(photo_id)) = (parse_id("id", raw), parse_id("photo_id", raw_photo)) else {
+        return Err(session.refuse(StatusCode::NOT_FOUND, "There is no such photo."));
+    };
+    session.form(headers, body)?;
+    Ok((id, photo_id))
 }
 
 /// `POST /app/actors/{id}/photos/{photo_id}/primary`.
 async fn make_primary(
     State(web): State<Arc<Web>>,
     session: SignedIn,
-    Path((raw, raw_photo)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    session.require(CHANGE_PHOTOS)?;
-    let (id, photo_id) = photo_ids(&session, &raw, &raw_photo)?;
-    session.form(&headers, &body)?;
+    let (id, photo_id) = photo_form(&session, &ids, &headers, &body)?;
     photos::make_primary(&web.db, id, photo_id, &session.editor())
         .await
         .map_err(|error| session.failed(error))?;
@@ -151,13 +157,11 @@ async fn make_primary(
 async fn delete(
     State(web): State<Arc<Web>>,
     session: SignedIn,
-    Path((raw, raw_photo)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    session.require(CHANGE_PHOTOS)?;
-    let (id, photo_id) = photo_ids(&session, &raw, &raw_photo)?;
-    session.form(&headers, &body)?;
+    let (id, photo_id) = photo_form(&session, &ids, &headers, &body)?;
     let keys = photos::delete(&web.db, id, photo_id, &session.editor())
         .await
         .map_err(|error| session.failed(error))?;

@@ -549,19 +549,12 @@ async fn the_board_works_at_a_phones_width() {
         .expect("a phone-sized window");
     let board = format!("{}/app/roles/{role}", app.address);
     browser.sign_in_locally(&board, "Casting Director").await;
-    let check = "return [window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth];";
     for page in [
         board.clone(),
         format!("{board}/add"),
         format!("{board}/edit"),
     ] {
-        browser.goto(&page).await;
-        browser.find("//h1").await;
-        let widths = browser.run(check).await;
-        assert!(
-            widths[1].as_i64() <= widths[0].as_i64() && widths[2].as_i64() <= widths[0].as_i64(),
-            "{page} scrolls sideways: {widths}"
-        );
+        browser.assert_fits_width(&page).await;
     }
     browser.goto(&board).await;
     browser.choose("Move Grace Hopper to", "Shortlisted").await;

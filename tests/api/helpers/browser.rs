@@ -337,6 +337,20 @@ impl Browser {
     }
 
     /// A screenshot of the window, as PNG.
+    /// Opens `url` and checks that its page is no wider than the window: nothing scrolls
+    /// sideways.
+    pub async fn assert_fits_width(&self, url: &str) {
+        self.goto(url).await;
+        self.find("//h1").await;
+        let widths = self
+            .run("return [window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth];")
+            .await;
+        assert!(
+            widths[1].as_i64() <= widths[0].as_i64() && widths[2].as_i64() <= widths[0].as_i64(),
+            "{url} scrolls sideways: {widths}"
+        );
+    }
+
     pub async fn screenshot(&self) -> Vec<u8> {
         self.client.screenshot().await.expect("a screenshot")
     }
