@@ -25,9 +25,16 @@ SELECT format('DROP INDEX %I', indexname) FROM bench_indexes \gexec
 -- CASCADE: tables that refer to actors (the tag index) are emptied with them.
 TRUNCATE castings, movies, photos, actors CASCADE;
 
-INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at)
+-- Each actor's row keeps its primary photo's keys and size (the photos below), as the service
+-- writes them: {upload}/{rendition}-{hash}.jpg, 32 hex digits each.
+INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at,
+                    photo)
 OVERRIDING SYSTEM VALUE
-SELECT g.i, n.name, lower(n.name), 18 + g.h % 63, n.gender, n.gender, 1, g.at, g.at
+SELECT g.i, n.name, lower(n.name), 18 + g.h % 63, n.gender, n.gender, 1, g.at, g.at,
+       (SELECT string_agg(k.upload || '/' || r.name || '-' || k.hash || '.jpg', ' ' ORDER BY r.n)
+               || ' 1600 2000'
+        FROM (SELECT lpad(to_hex(g.i), 32, '0') AS upload, lpad(to_hex(g.h), 32, '0') AS hash) AS k,
+             (VALUES (1, 'thumb'), (2, 'card'), (3, 'large'), (4, 'original')) AS r (n, name))
 FROM (
     SELECT i, (i * 2654435761) % 4294967296 AS h,
            TIMESTAMPTZ '2020-01-01 00:00:00+00' + i * INTERVAL '1 second' AS at
@@ -69,8 +76,7 @@ WHERE k < 3 + m.id % 5
 ORDER BY m.id, k
 ON CONFLICT DO NOTHING;
 
--- Keys of the shape the service makes: {upload}/{rendition}-{hash}.jpg, 32 hex digits each;
--- the actor's row keeps its primary photo's keys and size, as the service writes them.
+-- The same keys as the actors' rows name.
 INSERT INTO photos (id, actor_id, is_primary, width, height, bytes, type, thumb_key, card_key,
                     large_key, original_key, created_at)
 OVERRIDING SYSTEM VALUE
@@ -84,12 +90,6 @@ CROSS JOIN LATERAL (
            lpad(to_hex((a.id * 2654435761) % 4294967296), 32, '0') AS hash
 ) AS k
 ORDER BY a.id;
-
-UPDATE actors AS a
-SET photo = p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key
-            || ' ' || p.width || ' ' || p.height
-FROM photos AS p
-WHERE p.actor_id = a.id;
 
 SELECT setval(pg_get_serial_sequence('actors', 'id'), (SELECT max(id) FROM actors));
 SELECT setval(pg_get_serial_sequence('photos', 'id'), (SELECT max(id) FROM photos));

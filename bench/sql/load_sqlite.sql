@@ -8,7 +8,8 @@ DELETE FROM movies;
 DELETE FROM photos;
 DELETE FROM actors;
 
-INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at)
+INSERT INTO actors (id, name, name_key, age, gender, gender_key, version, created_at, updated_at,
+                    photo)
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :actors),
 g AS (
     SELECT i, (i * 2654435761) % 4294967296 AS h,
@@ -22,7 +23,10 @@ n AS (
     JOIN bench_first AS f ON f.idx = (g.h / 7) % (SELECT count(*) FROM bench_first)
     JOIN bench_last AS l ON l.idx = (g.h / 701) % (SELECT count(*) FROM bench_last)
 )
-SELECT i, name, lower(name), 18 + h % 63, gender, gender, 1, at, at FROM n ORDER BY i;
+SELECT i, name, lower(name), 18 + h % 63, gender, gender, 1, at, at,
+       printf('%032x/thumb-%032x.jpg %032x/card-%032x.jpg %032x/large-%032x.jpg '
+              || '%032x/original-%032x.jpg 1600 2000', i, h, i, h, i, h, i, h)
+FROM n ORDER BY i;
 
 INSERT INTO movies (id, title, title_key, release_date, version, created_at, updated_at)
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < max(:actors / 10, 1)),
@@ -63,11 +67,3 @@ JOIN (
     FROM actors
 ) AS k ON k.id = a.id
 ORDER BY a.id;
-
-UPDATE actors
-SET photo = (
-    SELECT p.thumb_key || ' ' || p.card_key || ' ' || p.large_key || ' ' || p.original_key
-           || ' ' || p.width || ' ' || p.height
-    FROM photos AS p
-    WHERE p.actor_id = actors.id
-);
