@@ -541,12 +541,7 @@ async fn the_board_works_at_a_phones_width() {
         "submitted",
     )
     .await;
-    let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    let browser = Browser::start_phone().await;
     let board = format!("{}/app/roles/{role}", app.address);
     browser.sign_in_locally(&board, "Casting Director").await;
     for page in [

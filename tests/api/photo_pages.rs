@@ -341,12 +341,7 @@ async fn the_actor_list_and_page_with_photos_fit_a_phones_width() {
             .unwrap();
         assert_eq!(reply.status(), 200);
     }
-    let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    let browser = Browser::start_phone().await;
     browser
         .sign_in_locally(
             &format!("{}/app/actors/{actor}", app.address),

@@ -536,12 +536,7 @@ async fn main_pages(app: &LocalApp) -> Vec<String> {
 async fn every_main_page_fits_a_390_px_screen_without_sideways_scrolling() {
     let app = LocalApp::spawn(Backend::Sqlite).await;
     let pages = main_pages(&app).await;
-    let browser = Browser::start().await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("a phone-sized window");
+    let browser = Browser::start_phone().await;
     browser.goto(&pages[0]).await;
     browser.wait_for_heading("Sign in").await;
     let check = "return [window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth];";

@@ -135,6 +135,17 @@ impl Browser {
         }
     }
 
+    /// Starts a browser whose window is a phone's: 390x844.
+    pub async fn start_phone() -> Self {
+        let browser = Self::start().await;
+        browser
+            .client
+            .set_window_size(390, 844)
+            .await
+            .expect("a phone-sized window");
+        browser
+    }
+
     /// Ends the session; the driver and the profile go with `self`.
     pub async fn close(self) {
         let _ = self.client.close().await;
