@@ -325,7 +325,10 @@ pub async fn add(
             .field("width", None::<i32>, row.width)
             .field("height", None::<i32>, row.height)
             .field("primary", None::<bool>, row.is_primary);
-        set_primary_of!(&mut *tx, actor_id);
+        // Only a first photo changes which one is primary.
+        if row.is_primary {
+            set_primary_of!(&mut *tx, actor_id);
+        }
         record_changes!(&mut *tx, &[entry(actor_id, row.id, changes)], editor);
         tx.commit().await?;
         row
