@@ -43,6 +43,8 @@ pub struct HttpSettings {
     pub allow_local_auth_on_network: bool,
     /// Beyond this many requests in flight, the server answers 503 at once.
     pub max_in_flight: usize,
+    /// Beyond this many open event streams, a new one is answered 503.
+    pub max_event_streams: usize,
     /// Where `/metrics` is served, if anywhere (never on the public port).
     pub metrics_addr: Option<SocketAddr>,
     /// The origin people reach the server at (`PUBLIC_URL`); `None` means `http://HOST:PORT`
@@ -251,6 +253,10 @@ pub struct HttpArgs {
     /// queueing (`/healthz` is always answered).
     #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_in_flight: u32,
+    /// Beyond this many open event streams (live updates), answer a new one 503; streams do not
+    /// count as requests in flight.
+    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = crate::storage::events::EVENT_STREAMS_DEFAULT as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_event_streams: u32,
     /// Where to serve `/metrics` in Prometheus' text format, e.g. `127.0.0.1:9090`; unset: nowhere.
     #[arg(long, env = "METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
@@ -271,6 +277,7 @@ impl HttpArgs {
             shutdown_timeout: self.shutdown_timeout,
             allow_local_auth_on_network: self.allow_local_auth_on_network,
             max_in_flight: self.max_in_flight as usize,
+            max_event_streams: self.max_event_streams as usize,
             metrics_addr: self.metrics_addr,
             public_url: self.public_url()?,
         })

@@ -22,6 +22,7 @@ use crate::http::{self, AppState};
 use crate::photos::Workshop;
 use crate::provider::{self, WebClient};
 use crate::storage::Database;
+use crate::storage::events::Events;
 use crate::web::{self, LocalProvider, Web, WebConfig};
 
 /// A server that is bound and ready to serve.
@@ -31,6 +32,8 @@ pub struct Application {
     metrics_listener: Option<TcpListener>,
     router: Router,
     db: Database,
+    /// Ended at shutdown, so that open streams do not hold it up.
+    events: Events,
     header_read_timeout: Duration,
     shutdown_timeout: Duration,
     /// For the metrics' count of active web sessions.
@@ -94,7 +97,7 @@ impl Application {
             photos: photos.clone(),
             workshop: workshop.clone(),
             auth: auth.clone(),
-            base_url,
+            base_url: base_url.clone(),
             audience: settings.auth.audience.clone(),
             settings: &settings.web,
             local_provider: provider.clone().map(|router| LocalProvider {
@@ -102,7 +105,7 @@ impl Application {
                 router,
             }),
         })?);
-        let sessions = middleware::from_fn_with_state(Arc::clone(&web), web::session_for_photos);
+        let sessions = middleware::from_fn_with_state(Arc::clone(&web), web::session_for_reads);
         let others = web::router(web).merge(provider.unwrap_or_default());
         let metrics_listener = match settings.http.metrics_addr {
             Some(address) => Some(
@@ -112,19 +115,27 @@ impl Application {
             ),
             None => None,
         };
+        let events = Events::start(db.clone(), settings.http.max_event_streams)
+            .await
+            .context("cannot start the live updates")?;
+        raise_open_files_limit(settings.http.max_event_streams + settings.http.max_in_flight);
         let state = AppState {
             db: db.clone(),
             auth,
             photos,
             workshop,
+            events: events.clone(),
+            base_url: base_url.into(),
         };
         Ok(Self {
             listener,
             metrics_listener,
             router: http::router(state, &settings.http.middleware(), others, |api| {
                 api.layer(sessions)
-            }),
+            })
+            .layer(middleware::from_fn_with_state(events.clone(), tell_writes)),
             db,
+            events,
             header_read_timeout: settings.http.header_read_timeout,
             shutdown_timeout: settings.http.shutdown_timeout,
             session_idle_timeout: settings.web.session_idle_timeout,
@@ -202,6 +213,7 @@ impl Application {
             metrics.abort();
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        self.events.close();
         if tokio::time::timeout(self.shutdown_timeout, graceful.shutdown())
             .await
             .is_err()
@@ -210,6 +222,36 @@ impl Application {
         }
         self.db.close().await;
         Ok(())
+    }
+}
+
+/// Tells the live updates that a request of this server may have written: on SQLite that is how
+/// they learn of writes (PostgreSQL tells every instance itself).
+async fn tell_writes(
+    axum::extract::State(events): axum::extract::State<Events>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let writes = !request.method().is_safe();
+    let response = next.run(request).await;
+    if writes && !response.status().is_client_error() && !response.status().is_server_error() {
+        events.written();
+    }
+    response
+}
+
+/// Raises this process's limit of open files to what the system allows (each connection, an
+/// event stream's included, holds one), and says so if that is fewer than `wanted`.
+fn raise_open_files_limit(wanted: usize) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < wanted as u64 => tracing::warn!(
+            limit,
+            wanted,
+            "the open-files limit is lower than MAX_EVENT_STREAMS and MAX_IN_FLIGHT together: \
+             raise it (ulimit -n, LimitNOFILE=) or lower those"
+        ),
+        Ok(limit) => tracing::debug!(limit, "open-files limit"),
+        Err(error) => tracing::warn!(%error, "cannot read or raise the open-files limit"),
     }
 }
 

@@ -18,11 +18,13 @@ pub enum Permission {
     PatchMovie,
     DeleteActor,
     DeleteMovie,
+    /// Check people in at a session's door, and mark them seen or absent.
+    PatchSession,
 }
 
 impl Permission {
     /// Every permission, in a stable order (the order [`Principal::permissions`] yields them).
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::GetActors,
         Permission::GetMovies,
         Permission::PostActor,
@@ -31,6 +33,7 @@ impl Permission {
         Permission::PatchMovie,
         Permission::DeleteActor,
         Permission::DeleteMovie,
+        Permission::PatchSession,
     ];
 
     /// The name used in tokens, e.g. `"get:actors"`.
@@ -44,6 +47,7 @@ impl Permission {
             Permission::PatchMovie => "patch:movie",
             Permission::DeleteActor => "delete:actor",
             Permission::DeleteMovie => "delete:movie",
+            Permission::PatchSession => "patch:session",
         }
     }
 
@@ -52,7 +56,7 @@ impl Permission {
         Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    const fn bit(self) -> u8 {
+    const fn bit(self) -> u16 {
         1 << self as u8
     }
 }
@@ -84,7 +88,7 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::CastingAssistant => &[GetActors, GetMovies],
+            Role::CastingAssistant => &[GetActors, GetMovies, PatchSession],
             Role::CastingDirector => &[
                 GetActors,
                 GetMovies,
@@ -92,6 +96,7 @@ impl Role {
                 DeleteActor,
                 PatchActor,
                 PatchMovie,
+                PatchSession,
             ],
             Role::ExecutiveProducer => &Permission::ALL,
         }
@@ -132,7 +137,7 @@ impl fmt::Display for Role {
 
 /// A set of permissions, one bit each: checking one is a mask, not a search.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct PermissionSet(u8);
+pub(super) struct PermissionSet(u16);
 
 impl PermissionSet {
     fn insert(&mut self, permission: Permission) {

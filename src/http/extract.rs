@@ -283,7 +283,8 @@ pub mod can {
         PatchActor,
         PatchMovie,
         DeleteActor,
-        DeleteMovie
+        DeleteMovie,
+        PatchSession
     );
 }
 
@@ -291,15 +292,41 @@ pub mod can {
 /// extractor of every protected handler, so the permission is checked before anything is read
 /// (403 whether or not the resource exists).
 pub struct Authorized<R> {
+    pub caller: Authenticated,
+    requirement: PhantomData<R>,
+}
+
+impl<R> Authorized<R> {
+    /// Who is writing, as the history records it.
+    pub fn editor(&self) -> Editor {
+        self.caller.editor()
+    }
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Authenticated::from_request_parts(parts, state).await?;
+        caller.require(R::PERMISSION)?;
+        Ok(Self {
+            caller,
+            requirement: PhantomData,
+        })
+    }
+}
+
+/// The caller, authenticated by a bearer token, for an endpoint whose permission depends on
+/// what the request asks ([`Authenticated::require`]).
+pub struct Authenticated {
     pub principal: Principal,
     /// The server's id of the request, which its writes record in the history.
     request_id: String,
     /// The caller's own id of the request, if well-formed.
     client_request_id: Option<ClientRequestId>,
-    requirement: PhantomData<R>,
 }
 
-impl<R> Authorized<R> {
+impl Authenticated {
     /// Who is writing, as the history records it.
     pub fn editor(&self) -> Editor {
         Editor {
@@ -309,9 +336,18 @@ impl<R> Authorized<R> {
             client_request_id: self.client_request_id.clone(),
         }
     }
+
+    /// 403 unless the caller holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.principal.has(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(permission.as_str()))
+        }
+    }
 }
 
-impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
+impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -326,15 +362,11 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
                     ApiError::Unavailable("the identity provider's signing keys are unavailable")
                 }
             })?;
-        if !principal.has(R::PERMISSION) {
-            return Err(ApiError::Forbidden(R::PERMISSION.as_str()));
-        }
         let (request_id, client_request_id) = request_ids(parts);
         Ok(Self {
             principal,
             request_id,
             client_request_id,
-            requirement: PhantomData,
         })
     }
 }

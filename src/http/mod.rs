@@ -7,13 +7,16 @@ pub mod castings;
 pub mod docs;
 pub mod error;
 mod etag;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod history;
 pub mod instruments;
 pub mod movies;
 pub mod photos;
+pub mod presentations;
 pub mod roles;
+pub mod sessions;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -48,6 +51,7 @@ use crate::kit::negotiate;
 use crate::kit::{InternalDetail, REQUEST_ID};
 use crate::photos::{PhotoStore, Workshop};
 use crate::storage::Database;
+use crate::storage::events::Events;
 use crate::storage::history::ClientRequestId;
 use error::{ApiError, default_message, error_response};
 
@@ -70,6 +74,10 @@ pub struct AppState {
     pub photos: PhotoStore,
     /// Where uploads are decoded and resized, within the image memory budget.
     pub workshop: Workshop,
+    /// The live updates' streams.
+    pub events: Events,
+    /// The server's origin, `scheme://host[:port]`: what the links it makes start with.
+    pub base_url: Arc<str>,
 }
 
 /// The answer to a successful DELETE.
@@ -101,6 +109,9 @@ pub fn api() -> (Router<AppState>, OpenApiDocument) {
         .merge(roles::router())
         .merge(candidates::router())
         .merge(photos::router())
+        .merge(sessions::router())
+        .merge(presentations::router())
+        .merge(events::router())
         .split_for_parts();
     docs::finish(&mut openapi);
     (router, openapi)

@@ -5,11 +5,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
-};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,13 +16,11 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, Body, PathIds, can, read_body};
 use super::{AppState, Deleted};
 use crate::kit::negotiate;
+use crate::kit::photo_file::{self, FileRefused};
 use crate::kit::upload::{self, FileFormError};
 use crate::model::MakePrimary;
 use crate::photos::{ACCEPTED_TYPES, ImageError, PHOTO_BYTES_MAX, PhotoStore, store};
 use crate::storage::photos::{self, Photo, UploadError};
-
-/// How long a served file may be kept: its URL names its content, so for good.
-const IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -241,45 +236,15 @@ async fn photo_file(
 
 /// Answers the file under `key` with its immutable caching headers, or 304 when `If-None-Match`
 /// names it.
-pub async fn serve_file(
+async fn serve_file(
     store: &PhotoStore,
     key: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let no_such = || ApiError::NotFound("there is no such photo".into());
-    let (Some(kind), true) = (store::type_of(key), store::is_key(key)) else {
-        return Err(no_such());
-    };
-    let tag = format!("\"{}\"", store::hash_of(key));
-    let etag = HeaderValue::from_str(&tag).map_err(|_| no_such())?;
-    let cached = headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag);
-    if cached {
-        return if store.exists(key).await.map_err(store_failed)? {
-            Ok((StatusCode::NOT_MODIFIED, immutable(etag)).into_response())
-        } else {
-            Err(no_such())
-        };
-    }
-    let file = store
-        .get(key)
+    photo_file::serve(store, key, headers)
         .await
-        .map_err(store_failed)?
-        .ok_or_else(no_such)?;
-    let content_type = [(CONTENT_TYPE, HeaderValue::from_static(kind.mime()))];
-    Ok((immutable(etag), content_type, file).into_response())
-}
-
-/// The headers of a photo file's answer, 200 or 304.
-fn immutable(etag: HeaderValue) -> [(axum::http::HeaderName, HeaderValue); 3] {
-    [
-        (ETAG, etag),
-        (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
-        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-    ]
+        .map_err(|refused| match refused {
+            FileRefused::NoSuchPhoto => ApiError::NotFound(refused.to_string()),
+            FileRefused::Store(error) => store_failed(error),
+        })
 }

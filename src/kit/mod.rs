@@ -3,11 +3,14 @@
 //! exports, and content negotiation. Nothing here imports a presenter.
 
 pub mod assets;
+pub mod calendar;
 pub mod csrf;
 pub mod csv;
+pub mod errors;
 pub mod lists;
 pub mod negotiate;
 pub mod page;
+pub mod photo_file;
 pub mod query;
 pub mod upload;
 
@@ -16,6 +19,9 @@ use axum::http::request::Parts;
 
 use crate::storage::StorageError;
 use crate::storage::history::ClientRequestId;
+
+/// Where a presentation's pages live: this, then its token.
+pub const SHARE_PATH: &str = "/share/";
 
 /// The header of a request's id: the server's own, set on every request and sent back.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -158,6 +158,7 @@ fn heading(status: StatusCode) -> &'static str {
         404 => "Not found",
         405 => "Not allowed here",
         409 => "That cannot be done now",
+        410 => "No longer available",
         412 => "It changed meanwhile",
         413 => "Too large",
         503 => "Unavailable for now",
@@ -202,6 +203,7 @@ pub fn storage_error_page(error: StorageError) -> Response {
 pub fn storage_error_page_for(user: Option<&User>, error: StorageError) -> Response {
     match error {
         StorageError::NotFound(..)
+        | StorageError::Missing(_)
         | StorageError::NotInCast { .. }
         | StorageError::NotCandidate { .. } => {
             error_page_for(user, StatusCode::NOT_FOUND, capitalized(&error.to_string()))
@@ -219,6 +221,9 @@ pub fn storage_error_page_for(user: Option<&User>, error: StorageError) -> Respo
         }
         StorageError::Conflict(message) => {
             error_page_for(user, StatusCode::CONFLICT, capitalized(&message))
+        }
+        StorageError::Gone(message) => {
+            error_page_for(user, StatusCode::GONE, capitalized(&message))
         }
         StorageError::Unavailable => error_page_for(
             user,

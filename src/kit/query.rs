@@ -433,6 +433,7 @@ impl Cursor {
             Value::Date(value) => value.to_string().into(),
             Value::OptionalDate(value) => value.map(|date| date.to_string()).into(),
             Value::Time(value) => value.to_rfc3339().into(),
+            Value::OptionalTime(value) => value.map(|time| time.to_rfc3339()).into(),
             Value::Bool(value) => value.into(),
         };
         let cursor = Cursor {

@@ -186,46 +186,56 @@ impl ActorIds {
 
 impl Field for ActorIds {
     fn parse(value: &Value) -> Result<Self, String> {
-        let Value::Array(items) = value else {
-            return Err("must be an array of actor ids".into());
-        };
-        if items.is_empty() || items.len() > BULK_MAX {
-            return Err(format!(
-                "must hold 1 to {BULK_MAX} actor ids, not {}",
-                items.len()
-            ));
-        }
-        let mut ids = Vec::with_capacity(items.len());
-        let mut seen = std::collections::HashSet::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let id = item
-                .as_i64()
-                .filter(|id| *id >= 1)
-                .ok_or_else(|| format!("item {index} must be an actor id, a positive integer"))?;
-            if !seen.insert(id) {
-                return Err(format!("holds {id} more than once"));
-            }
-            ids.push(id);
-        }
-        Ok(Self(ids))
+        parse_ids(value, BULK_MAX).map(Self)
     }
 
     fn schema() -> Schema {
-        let id = ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .minimum(Some(1))
-            .maximum(Some(i64::MAX));
-        Schema::Array(
-            ArrayBuilder::new()
-                .items(id)
-                .min_items(Some(1))
-                .max_items(Some(BULK_MAX))
-                .unique_items(true)
-                .description(Some(format!("1 to {BULK_MAX} distinct actor ids.")))
-                .examples([json!([12, 15, 31])])
-                .build(),
-        )
+        ids_schema(BULK_MAX)
     }
+}
+
+/// 1 to `max` distinct actor ids.
+pub fn parse_ids(value: &Value, max: usize) -> Result<Vec<i64>, String> {
+    let Value::Array(items) = value else {
+        return Err("must be an array of actor ids".into());
+    };
+    if items.is_empty() || items.len() > max {
+        return Err(format!(
+            "must hold 1 to {max} actor ids, not {}",
+            items.len()
+        ));
+    }
+    let mut ids = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let id = item
+            .as_i64()
+            .filter(|id| *id >= 1)
+            .ok_or_else(|| format!("item {index} must be an actor id, a positive integer"))?;
+        if !seen.insert(id) {
+            return Err(format!("holds {id} more than once"));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The schema of [`parse_ids`].
+pub fn ids_schema(max: usize) -> Schema {
+    let id = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(i64::MAX));
+    Schema::Array(
+        ArrayBuilder::new()
+            .items(id)
+            .min_items(Some(1))
+            .max_items(Some(max))
+            .unique_items(true)
+            .description(Some(format!("1 to {max} distinct actor ids.")))
+            .examples([json!([12, 15, 31])])
+            .build(),
+    )
 }
 
 /// Whether a bulk request adds the actors that are not candidates yet.

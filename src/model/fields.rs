@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::schema::{
@@ -52,6 +52,20 @@ pub const RANK_MIN: i32 = 1;
 pub const RANK_MAX: i32 = 6;
 /// Longest note on a candidate, in characters after trimming.
 pub const CANDIDATE_NOTE_MAX: usize = 2000;
+/// Longest session name and location, in characters after trimming.
+pub const SESSION_NAME_MAX: usize = 200;
+pub const LOCATION_MAX: usize = 300;
+/// The lengths a session's slots may have, in minutes.
+pub const SLOT_MINUTES_MIN: i32 = 5;
+pub const SLOT_MINUTES_MAX: i32 = 240;
+/// The most slots a session has.
+pub const SLOTS_MAX: i32 = 200;
+/// Longest comment on a presented candidate, in characters after trimming.
+pub const COMMENT_MAX: usize = 1000;
+/// Longest presentation title, in characters after trimming.
+pub const PRESENTATION_TITLE_MAX: usize = 200;
+/// How long a presentation's link may live, in days.
+pub const PRESENTATION_DAYS_MAX: i32 = 30;
 /// What joins a list's tags in one CSV cell or form input; no tag holds it.
 pub const TAG_SEPARATOR: &str = "; ";
 
@@ -63,6 +77,8 @@ pub enum Column {
     /// A list or an object, kept as JSON text.
     Json,
     Date,
+    /// An instant, kept as a timestamp with its time zone (UTC).
+    Time,
 }
 
 /// A field's value as its column holds it (`None` is `NULL`).
@@ -71,6 +87,7 @@ pub enum Stored {
     Int(Option<i32>),
     Text(Option<String>),
     Date(Option<NaiveDate>),
+    Time(Option<DateTime<Utc>>),
 }
 
 /// The form control that edits a field.
@@ -108,6 +125,7 @@ pub trait Field: Sized + Clone + PartialEq + Serialize {
             Column::Text => Stored::Text(value.as_str().map(str::to_owned)),
             Column::Json => Stored::Text((!value.is_null()).then(|| value.to_string())),
             Column::Date => Stored::Date(value.as_str().and_then(parse_date)),
+            Column::Time => Stored::Time(value.as_str().and_then(parse_instant)),
         }
     }
 
@@ -121,7 +139,10 @@ pub trait Field: Sized + Clone + PartialEq + Serialize {
             }
             Stored::Text(Some(text)) => Value::String(text),
             Stored::Date(Some(date)) => Value::String(date.to_string()),
-            Stored::Int(None) | Stored::Text(None) | Stored::Date(None) => Value::Null,
+            Stored::Time(Some(time)) => Value::String(instant_text(&time)),
+            Stored::Int(None) | Stored::Text(None) | Stored::Date(None) | Stored::Time(None) => {
+                Value::Null
+            }
         };
         Self::parse(&value)
     }
@@ -180,7 +201,9 @@ impl<T: Field> Field for Option<T> {
 
     fn from_stored(stored: Stored) -> Result<Self, String> {
         match stored {
-            Stored::Int(None) | Stored::Text(None) | Stored::Date(None) => Ok(None),
+            Stored::Int(None) | Stored::Text(None) | Stored::Date(None) | Stored::Time(None) => {
+                Ok(None)
+            }
             stored => T::from_stored(stored).map(Some),
         }
     }
@@ -192,6 +215,7 @@ impl<T: Field> Field for Option<T> {
                 Column::Int => Stored::Int(None),
                 Column::Text | Column::Json => Stored::Text(None),
                 Column::Date => Stored::Date(None),
+                Column::Time => Stored::Time(None),
             },
         }
     }
@@ -463,6 +487,43 @@ text_field!(
     "Strong self-tape; check availability in May."
 );
 
+text_field!(
+    /// An audition session's name.
+    SessionName,
+    TextRule::line(SESSION_NAME_MAX),
+    Control::Text,
+    "The session's name",
+    "Neytiri: first auditions"
+);
+text_field!(
+    /// Where a session is held, as written.
+    Location,
+    TextRule::line(LOCATION_MAX),
+    Control::Text,
+    "Where the session is held",
+    "Studio 2, 10 Dean Street, London"
+);
+text_field!(
+    /// A presentation's title, as the producers see it.
+    PresentationTitle,
+    TextRule::line(PRESENTATION_TITLE_MAX),
+    Control::Text,
+    "The presentation's title, as its viewers see it",
+    "Neytiri: our choices"
+);
+text_field!(
+    /// What a viewer of a presentation says of a candidate: several lines.
+    Comment,
+    TextRule {
+        max: COMMENT_MAX,
+        lines: true,
+        excluded: ""
+    },
+    Control::TextArea,
+    "The viewer's comment",
+    "Loved the second reading."
+);
+
 /// The part an actor plays; absent, `null`, empty or blank all mean none is recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -640,6 +701,52 @@ whole_field!(
     "The office's grade of the candidate, 1 the best",
     2
 );
+
+whole_field!(
+    /// How long each slot of a session is.
+    SlotMinutes,
+    SLOT_MINUTES_MIN,
+    SLOT_MINUTES_MAX,
+    "How long each slot is, in minutes",
+    15
+);
+whole_field!(
+    /// How many slots a session has.
+    SlotCount,
+    1,
+    SLOTS_MAX,
+    "How many slots the session has",
+    20
+);
+whole_field!(
+    /// How many days a presentation's link lives.
+    ExpiresInDays,
+    1,
+    PRESENTATION_DAYS_MAX,
+    "How many days the link lives",
+    7
+);
+
+/// A session's slots are a quarter of an hour unless it says otherwise.
+impl Default for SlotMinutes {
+    fn default() -> Self {
+        Self(15)
+    }
+}
+
+/// A session has twenty slots unless it says otherwise: a morning and an afternoon.
+impl Default for SlotCount {
+    fn default() -> Self {
+        Self(20)
+    }
+}
+
+/// A presentation's link lives a week unless it says otherwise.
+impl Default for ExpiresInDays {
+    fn default() -> Self {
+        Self(7)
+    }
+}
 
 /// A role books one actor unless it says otherwise.
 impl Default for Positions {
@@ -1029,6 +1136,274 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// An instant: RFC 3339 with a `Z` or an offset, kept and answered in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instant(DateTime<Utc>);
+
+impl Instant {
+    pub fn new(time: DateTime<Utc>) -> Self {
+        Self(time)
+    }
+
+    pub fn time(self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl Serialize for Instant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&instant_text(&self.0))
+    }
+}
+
+/// An instant as the API writes it: RFC 3339 in UTC, with a `Z`.
+fn instant_text(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// RFC 3339 with an offset, in the years a date may have.
+fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
+        .filter(|time| (YEAR_MIN..=YEAR_MAX).contains(&time.year()))
+}
+
+impl Field for Instant {
+    const COLUMN: Column = Column::Time;
+
+    fn parse(value: &Value) -> Result<Self, String> {
+        value
+            .as_str()
+            .and_then(parse_instant)
+            .map(Self)
+            .ok_or_else(|| {
+                format!(
+                    "must be an instant, RFC 3339 with an offset such as \"2027-03-28T09:00:00+01:00\", \
+                     in the years {YEAR_MIN} to {YEAR_MAX}"
+                )
+            })
+    }
+
+    fn from_stored(stored: Stored) -> Result<Self, String> {
+        match stored {
+            Stored::Time(Some(time)) => Ok(Self(time)),
+            _ => Err("is not an instant".into()),
+        }
+    }
+
+    fn schema() -> Schema {
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .pattern(Some(year_pattern().replace('$', "T")))
+                .description(Some(format!(
+                    "An instant, RFC 3339 with `Z` or an offset, in the years {YEAR_MIN} to \
+                     {YEAR_MAX}; answered in UTC."
+                )))
+                .examples([json!("2027-03-28T09:00:00+01:00")])
+                .build(),
+        )
+    }
+}
+
+/// An IANA time zone, such as `Europe/London`: the zone a session's times are shown and taken
+/// in. Its rules (summer time included) come from the tz database `chrono-tz` embeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZoneName(chrono_tz::Tz);
+
+impl TimeZoneName {
+    pub fn zone(self) -> chrono_tz::Tz {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl Default for TimeZoneName {
+    fn default() -> Self {
+        Self(chrono_tz::Tz::UTC)
+    }
+}
+
+impl Serialize for TimeZoneName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.name())
+    }
+}
+
+impl Field for TimeZoneName {
+    fn parse(value: &Value) -> Result<Self, String> {
+        value
+            .as_str()
+            .and_then(|name| name.parse::<chrono_tz::Tz>().ok())
+            .map(Self)
+            .ok_or_else(|| "must be an IANA time zone name, such as \"Europe/London\"".into())
+    }
+
+    fn schema() -> Schema {
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())))
+                .default(Some(json!("UTC")))
+                .description(Some(
+                    "An IANA time zone name: the zone the session's times are shown and taken in.",
+                ))
+                .examples([json!("Europe/London")])
+                .build(),
+        )
+    }
+}
+
+/// Defines a field that is one of a few names.
+macro_rules! choice_field {
+    (
+        $(#[doc = $doc:literal])* $(#[derive($derive:ident)])? $name:ident, $description:literal,
+        { $($(#[$variant_meta:meta])* $variant:ident => $text:literal $label:literal,)+ }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize $(, $derive)?)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// How a page names it.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $label,)+
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|choice| choice.as_str() == name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Field for $name {
+            fn parse(value: &Value) -> Result<Self, String> {
+                value.as_str().and_then(Self::from_name).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|choice| choice.as_str()).collect();
+                    format!("must be one of {}", names.join(", "))
+                })
+            }
+
+            fn schema() -> Schema {
+                Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(Self::ALL.iter().map(|choice| choice.as_str())))
+                        .description(Some($description))
+                        .build(),
+                )
+            }
+        }
+    };
+}
+
+choice_field!(
+    /// What a session is for; autofill moves its candidates to the status of the same name.
+    #[derive(Default)]
+    SessionKind,
+    "What the session is for: `audition` or `callback`; autofill moves its candidates to that status.",
+    {
+        #[default]
+        Audition => "audition" "Audition",
+        Callback => "callback" "Callback",
+    }
+);
+
+choice_field!(
+    /// Where an appointment stands. The office invites, and records the actor's answer; the
+    /// door (`patch:session`) records who came.
+    AppointmentState,
+    "Where the appointment stands: the office's `invited`, `confirmed`, `declined`; the door's `checked_in`, `seen`, `no_show`.",
+    {
+        Invited => "invited" "Invited",
+        Confirmed => "confirmed" "Confirmed",
+        Declined => "declined" "Declined",
+        CheckedIn => "checked_in" "Checked in",
+        Seen => "seen" "Seen",
+        NoShow => "no_show" "No show",
+    }
+);
+
+impl AppointmentState {
+    /// Whether whoever keeps the door (`patch:session`) may set it.
+    pub fn at_the_door(self) -> bool {
+        matches!(self, Self::CheckedIn | Self::Seen | Self::NoShow)
+    }
+}
+
+choice_field!(
+    /// A presentation viewer's answer about a candidate.
+    Answer,
+    "The viewer's answer: `yes`, `maybe` or `no`.",
+    {
+        Yes => "yes" "Yes",
+        Maybe => "maybe" "Maybe",
+        No => "no" "No",
+    }
+);
+
+/// The id of a resource, named in a body: a positive integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Id(i64);
+
+impl Id {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl Field for Id {
+    fn parse(value: &Value) -> Result<Self, String> {
+        value
+            .as_i64()
+            .filter(|id| *id >= 1)
+            .map(Self)
+            .ok_or_else(|| "must be an id, a positive integer".into())
+    }
+
+    /// A form's or a CSV's cell that reads as an integer is one.
+    fn from_cells(cells: &[&str]) -> Value {
+        let text = cells.first().copied().unwrap_or_default();
+        text.trim()
+            .parse::<i64>()
+            .map_or_else(|_| Value::String(text.to_owned()), Value::from)
+    }
+
+    fn schema() -> Schema {
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(i64::MAX))
+                .build(),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,10 @@ pub mod casting;
 pub mod fields;
 pub mod movie;
 pub mod photo;
+pub mod presentation;
 pub mod resource;
 pub mod role;
+pub mod session;
 
 pub use actor::{ActorChanges, ActorFields, NewActor};
 pub use body::{Invalid, ObjectReader, Problem, RequestBody};
@@ -21,8 +23,10 @@ pub use casting::Casting;
 pub use fields::*;
 pub use movie::{MovieChanges, MovieFields, NewMovie};
 pub use photo::MakePrimary;
+pub use presentation::{Feedback, NewPresentation, PRESENTED_MAX};
 pub use resource::{Declared, Fields, Flag};
 pub use role::{NewRole, RoleChanges, RoleFields};
+pub use session::{Autofill, Booking, NewSession, SessionChanges, SessionFields, StateChange};
 
 #[cfg(test)]
 mod tests {

@@ -328,3 +328,56 @@ pub fn body_schema<const N: usize>(
         ))
         .min_properties(min_properties)
 }
+
+/// Declares a request body that is not a resource (an action's arguments): its fields, each
+/// with its type and whether it is required, read as a resource's are and described by the
+/// same schemas.
+macro_rules! request_body {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $body:ident as $schema_name:literal {
+            $($(#[doc = $field_doc:literal])* $field:ident: $ty:ty => $presence:ident,)+
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $body {
+            $($(#[doc = $field_doc])* pub $field: $ty,)+
+        }
+
+        impl $body {
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+        }
+
+        impl $crate::model::RequestBody for $body {
+            fn from_object(
+                object: serde_json::Map<String, serde_json::Value>,
+            ) -> Result<Self, $crate::model::Invalid> {
+                let mut reader = $crate::model::ObjectReader::new(object, Self::FIELDS, &[]);
+                $(let $field = $crate::read_new!(reader, $presence, $ty, stringify!($field));)+
+                let body = (|| Some(Self { $($field: $field?,)+ }))();
+                reader.finish(body)
+            }
+        }
+
+        impl utoipa::PartialSchema for $body {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let builder = $crate::model::resource::body_schema([$($doc),*], &[], None)
+                    $(.property(stringify!($field), <$ty as $crate::model::Field>::schema()))+;
+                $(let builder = if $crate::is_required!($presence) {
+                    builder.required(stringify!($field))
+                } else {
+                    builder
+                };)+
+                utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(builder.build()))
+            }
+        }
+
+        impl utoipa::ToSchema for $body {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($schema_name)
+            }
+        }
+    };
+}
+pub(crate) use request_body;

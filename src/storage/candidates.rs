@@ -369,7 +369,7 @@ fn standing(fields: Option<&CandidateFields>) -> [serde_json::Value; 3] {
 }
 
 /// The history of one candidate's move: its actor, and each of its fields that changed.
-fn candidate_changes(
+pub(super) fn candidate_changes(
     actor_id: i64,
     before: Option<&CandidateFields>,
     after: Option<&CandidateFields>,
@@ -419,7 +419,7 @@ fn expect_version(if_match: Option<&[i64]>, version: Option<i64>) -> StorageResu
 }
 
 /// The most history rows written by one statement (each binds nine values).
-const HISTORY_CHUNK: usize = 500;
+pub(super) const HISTORY_CHUNK: usize = 500;
 
 /// Makes `changes` to the candidates `target` names, all or none (see the module's
 /// documentation).

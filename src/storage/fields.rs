@@ -53,6 +53,7 @@ fn bound(stored: Stored) -> Value {
         Stored::Int(number) => Value::OptionalInt(number.map(i64::from)),
         Stored::Text(text) => Value::OptionalText(text),
         Stored::Date(date) => Value::OptionalDate(date),
+        Stored::Time(time) => Value::OptionalTime(time),
     }
 }
 
@@ -160,6 +161,7 @@ where
     Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<NaiveDate>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<DateTime<Utc>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     F: Fields,
 {
     let stored = F::DECLARED
@@ -169,6 +171,7 @@ where
                 Column::Int => Stored::Int(row.try_get(field.name)?),
                 Column::Text | Column::Json => Stored::Text(row.try_get(field.name)?),
                 Column::Date => Stored::Date(row.try_get(field.name)?),
+                Column::Time => Stored::Time(row.try_get(field.name)?),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -186,6 +189,7 @@ macro_rules! fields_from_row {
             Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             Option<chrono::NaiveDate>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            Option<chrono::DateTime<chrono::Utc>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
         {
             fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
                 read_row(row)
@@ -198,7 +202,8 @@ fields_from_row!(
     crate::model::ActorFields,
     crate::model::MovieFields,
     crate::model::RoleFields,
-    crate::model::CandidateFields
+    crate::model::CandidateFields,
+    crate::model::SessionFields
 );
 
 /// A representation's schema: `id`, the fields, the timestamps, then what `more` adds.

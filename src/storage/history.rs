@@ -78,6 +78,10 @@ pub enum Action {
     Candidate,
     /// A photo of an actor was added, removed, or made primary.
     Photo,
+    /// A session's slot was booked or freed, or its appointment's state changed.
+    Appointment,
+    /// A presentation's viewer answered about a candidate.
+    Feedback,
 }
 
 impl Action {
@@ -90,6 +94,8 @@ impl Action {
             Self::Uncast => "uncast",
             Self::Candidate => "candidate",
             Self::Photo => "photo",
+            Self::Appointment => "appointment",
+            Self::Feedback => "feedback",
         }
     }
 
@@ -102,6 +108,8 @@ impl Action {
             Self::Uncast,
             Self::Candidate,
             Self::Photo,
+            Self::Appointment,
+            Self::Feedback,
         ]
         .into_iter()
         .find(|action| action.as_str() == text)
@@ -385,7 +393,7 @@ pub(super) struct ChangeRow {
 pub(super) const CHANGE_COLUMNS: &str = "id, resource, resource_id, at, by_subject, by_name, action, changes, request_id, client_request_id";
 
 impl ChangeRow {
-    fn into_change(self) -> StorageResult<Change> {
+    pub(super) fn into_change(self) -> StorageResult<Change> {
         let fault = |what: &str| {
             StorageError::Fault(sqlx::Error::Decode(
                 format!("change {}: {what}", self.id).into(),

@@ -6,13 +6,16 @@ pub mod actors;
 pub mod candidates;
 pub mod castings;
 pub mod copy;
+pub mod events;
 mod fields;
 pub mod history;
-mod json;
+pub mod json;
 pub mod movies;
 pub mod photos;
+pub mod presentations;
 pub mod roles;
 pub mod seed;
+pub mod sessions;
 mod sql;
 
 pub(crate) use sql::{Listing, Sql, bind_args, gather, like_contains};
@@ -86,6 +89,12 @@ pub enum StorageError {
     /// No row of this kind (`"actor"`, `"movie"`) has this id.
     #[error("{0} {1} not found")]
     NotFound(&'static str, i64),
+    /// What the message names does not exist (a slot of a session, an appointment).
+    #[error("{0}")]
+    Missing(String),
+    /// It existed and is no more: an expired or revoked presentation.
+    #[error("{0}")]
+    Gone(String),
     /// Both exist, but the actor is not in the movie's cast.
     #[error("actor {actor_id} is not in the cast of movie {movie_id}")]
     NotInCast { movie_id: i64, actor_id: i64 },
@@ -231,11 +240,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// The kinds of resource that have a history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Actor,
     Movie,
     Role,
+    Session,
 }
 
 impl Kind {
@@ -244,6 +254,7 @@ impl Kind {
             Self::Actor => "actor",
             Self::Movie => "movie",
             Self::Role => "role",
+            Self::Session => "session",
         }
     }
 
@@ -252,6 +263,7 @@ impl Kind {
             Self::Actor => "SELECT 1 FROM actors WHERE id = $1",
             Self::Movie => "SELECT 1 FROM movies WHERE id = $1",
             Self::Role => "SELECT 1 FROM roles WHERE id = $1",
+            Self::Session => "SELECT 1 FROM sessions WHERE id = $1",
         }
     }
 }

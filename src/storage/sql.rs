@@ -18,6 +18,8 @@ pub enum Value {
     /// A date, or `NULL`.
     OptionalDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
+    /// An instant, or `NULL`.
+    OptionalTime(Option<DateTime<Utc>>),
     Bool(bool),
 }
 
@@ -350,6 +352,7 @@ macro_rules! bind_args {
                 $crate::storage::Value::OptionalDate(value) => query.bind(value),
                 $crate::storage::Value::Date(value) => query.bind(value),
                 $crate::storage::Value::Time(value) => query.bind(value),
+                $crate::storage::Value::OptionalTime(value) => query.bind(value),
                 $crate::storage::Value::Bool(value) => query.bind(value),
             };
         }

@@ -84,6 +84,8 @@ fn entry(change: Change) -> Entry {
             Action::Uncast => "Removed from the cast",
             Action::Candidate => "Candidate",
             Action::Photo => "Photo",
+            Action::Appointment => "Appointment",
+            Action::Feedback => "Producers' answer",
         },
         fields,
     }

@@ -19,6 +19,7 @@ mod movies;
 mod photos;
 mod resource;
 mod roles;
+mod share;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub use config::{ClientCredentials, WebArgs, WebSettings};
-pub use photos::session_for_photos;
+pub use photos::session_for_reads;
 pub use session::count_active as count_active_sessions;
 
 use crate::auth::Authenticator;
@@ -181,6 +182,7 @@ pub fn router(web: Arc<Web>) -> Router {
             Arc::clone(&web),
             secure_pages,
         ))
+        .merge(share::routes())
         .with_state(web)
         .route("/assets/{file}", get(assets::asset))
         .route("/favicon.ico", get(assets::favicon))

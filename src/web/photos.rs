@@ -169,16 +169,22 @@ async fn delete(
     Ok(redirect(&photos_section(id, "photo-deleted")))
 }
 
-/// Lets a page's `<img>` fetch a photo's file, which the API serves to a bearer token: such a
-/// request without a token, from a browser whose session is alive, carries the session's access
-/// token, so that the API checks its permissions as for any other. The session cookie is
-/// `SameSite=Lax`, so another site's page never gets a photo this way.
-pub async fn session_for_photos(
+/// How the paths of the live-updates streams end (`/roles/{id}/events`).
+const EVENTS_PATH_END: &str = "/events";
+
+/// Lets a page's `<img>` fetch a photo's file, and its `EventSource` a live-updates stream,
+/// which the API serves to a bearer token: such a GET without a token, from a browser whose
+/// session is alive, carries the session's access token, so that the API checks its
+/// permissions as for any other. The session cookie is `SameSite=Lax`, so another site's page
+/// never reads either this way.
+pub async fn session_for_reads(
     State(web): State<Arc<Web>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let wanted = request.uri().path().starts_with(PHOTO_PATH)
+    let path = request.uri().path();
+    let wanted = request.method() == axum::http::Method::GET
+        && (path.starts_with(PHOTO_PATH) || path.ends_with(EVENTS_PATH_END))
         && !request.headers().contains_key(AUTHORIZATION);
     if wanted
         && let Some(id) = cookie_id(&web, request.headers())

@@ -8,15 +8,15 @@ import { parseArgs } from 'node:util';
 import Provider, { errors } from 'oidc-provider';
 
 const PERMISSIONS = {
-  assistant: ['get:actors', 'get:movies'],
+  assistant: ['get:actors', 'get:movies', 'patch:session'],
   director: [
     'get:actors', 'get:movies',
-    'post:actor', 'delete:actor', 'patch:actor', 'patch:movie',
+    'post:actor', 'delete:actor', 'patch:actor', 'patch:movie', 'patch:session',
   ],
   producer: [
     'get:actors', 'get:movies',
     'post:actor', 'delete:actor', 'patch:actor', 'patch:movie',
-    'post:movie', 'delete:movie',
+    'post:movie', 'delete:movie', 'patch:session',
   ],
 };
 

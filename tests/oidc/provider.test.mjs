@@ -16,11 +16,11 @@ const AUDIENCE = 'movie-manager';
 
 const ALL = [
   'get:actors', 'get:movies', 'post:actor', 'delete:actor',
-  'patch:actor', 'patch:movie', 'post:movie', 'delete:movie',
+  'patch:actor', 'patch:movie', 'post:movie', 'delete:movie', 'patch:session',
 ];
 const EXPECTED = {
-  assistant: ['get:actors', 'get:movies'],
-  director: ['get:actors', 'get:movies', 'post:actor', 'delete:actor', 'patch:actor', 'patch:movie'],
+  assistant: ['get:actors', 'get:movies', 'patch:session'],
+  director: ['get:actors', 'get:movies', 'post:actor', 'delete:actor', 'patch:actor', 'patch:movie', 'patch:session'],
   producer: ALL,
 };
 

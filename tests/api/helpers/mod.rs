@@ -59,7 +59,7 @@ impl Caller {
 }
 
 /// docs/API.md's permissions, each with the least role that holds it.
-const PERMISSIONS: [(&str, Caller); 8] = [
+const PERMISSIONS: [(&str, Caller); 9] = [
     ("get:actors", Caller::CastingAssistant),
     ("get:movies", Caller::CastingAssistant),
     ("post:actor", Caller::CastingDirector),
@@ -68,6 +68,7 @@ const PERMISSIONS: [(&str, Caller); 8] = [
     ("patch:movie", Caller::CastingDirector),
     ("post:movie", Caller::ExecutiveProducer),
     ("delete:movie", Caller::ExecutiveProducer),
+    ("patch:session", Caller::CastingAssistant),
 ];
 
 /// What the test servers listen with: loopback, a free port, any origin, the real timeouts.
@@ -81,6 +82,7 @@ pub fn http_settings() -> HttpSettings {
         shutdown_timeout: Duration::from_secs(5),
         allow_local_auth_on_network: false,
         max_in_flight: 256,
+        max_event_streams: movie_manager::storage::events::EVENT_STREAMS_DEFAULT,
         metrics_addr: None,
         public_url: None,
     }
