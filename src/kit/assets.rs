@@ -53,17 +53,20 @@ pub struct Assets {
     pub board: Asset,
     /// Dropping an image on an actor's photos to upload it.
     pub photos: Asset,
+    /// Live updates: parts of a page swapped in place as their event stream tells of changes.
+    pub live: Asset,
     pub icon: Asset,
 }
 
 impl Assets {
-    fn all(&self) -> [&Asset; 6] {
+    fn all(&self) -> [&Asset; 7] {
         [
             &self.css,
             &self.htmx,
             &self.script,
             &self.board,
             &self.photos,
+            &self.live,
             &self.icon,
         ]
     }
@@ -99,6 +102,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         "js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/photos.js"),
+    ),
+    live: Asset::new(
+        "live",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/live.js"),
     ),
     icon: Asset::new(
         "favicon",

@@ -1,0 +1,63 @@
+// Live updates. An element with `data-live-events` (a stream's URL) and an id is loaded again
+// from `data-live-refresh` (the page it is part of) and swapped in place whenever the stream
+// tells of a change, and once more when a lost stream comes back, to catch up on what was
+// missed. An element with `data-live-status` says so while the stream is lost. Without a
+// script, the page is as fresh as its last load.
+"use strict";
+
+(() => {
+  // Changes that arrive together are fetched once.
+  const SETTLE_MS = 150;
+  // How long to wait before opening a stream the server refused (EventSource gives up then).
+  const RETRY_MS = 3000;
+
+  const follow = (region) => {
+    const selector = `#${CSS.escape(region.id)}`;
+    const events = region.dataset.liveEvents;
+    const refresh = region.dataset.liveRefresh;
+    const status = document.querySelector("[data-live-status]");
+    let pending = null;
+    let lost = false;
+
+    const reload = () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        htmx.ajax("GET", refresh, { target: selector, select: selector, swap: "outerHTML" });
+      }, SETTLE_MS);
+    };
+
+    const show = (isLost) => {
+      lost = isLost;
+      if (status) {
+        status.hidden = !isLost;
+      }
+    };
+
+    const open = () => {
+      const source = new EventSource(events);
+      source.addEventListener("open", () => {
+        if (lost) {
+          show(false);
+          reload();
+        }
+      });
+      source.addEventListener("error", () => {
+        show(true);
+        if (source.readyState === EventSource.CLOSED) {
+          setTimeout(open, RETRY_MS);
+        }
+      });
+      source.addEventListener("message", reload);
+      for (const kind of ["candidate", "feedback", "appointment", "create", "update", "delete", "cast", "uncast", "reset"]) {
+        source.addEventListener(kind, reload);
+      }
+    };
+    open();
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const region of document.querySelectorAll("[data-live-events][id]")) {
+      follow(region);
+    }
+  });
+})();
