@@ -1,5 +1,5 @@
 //! Moving a whole catalogue from one database to another (`movie-manager copy --to URL`), its
-//! history and its photos' files included, with ids and versions (so ETags) and photo URLs
+//! history, sessions, presentations and its photos' files included, with ids and versions (so ETags) and photo URLs
 //! kept; and online backups of SQLite with their photos (`movie-manager backup PATH`). Sign-in
 //! sessions are not moved: they are short-lived.
 
@@ -10,7 +10,7 @@ use super::fields;
 use super::history::{CHANGE_COLUMNS, ChangeRow};
 use super::photos::PhotoRow;
 use super::{Database, Sql, Value, bind_args, on_pool};
-use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields};
+use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields, SessionFields};
 use crate::photos::PhotoStore;
 
 /// Rows read and written per statement: few round trips, well within both databases' limits on
@@ -26,6 +26,9 @@ pub struct Copied {
     pub roles: u64,
     pub candidates: u64,
     pub photos: u64,
+    pub sessions: u64,
+    pub appointments: u64,
+    pub presentations: u64,
     pub changes: u64,
 }
 
@@ -33,14 +36,17 @@ impl std::fmt::Display for Copied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "copied {} actors, {} movies, {} castings, {} roles, {} candidates, {} photos and {} \
-             history entries",
+            "copied {} actors, {} movies, {} castings, {} roles, {} candidates, {} photos, {} \
+             sessions, {} appointments, {} presentations and {} history entries",
             self.actors,
             self.movies,
             self.castings,
             self.roles,
             self.candidates,
             self.photos,
+            self.sessions,
+            self.appointments,
+            self.presentations,
             self.changes
         )
     }
@@ -137,6 +143,10 @@ impl Table for RoleFields {
     const TABLE: &'static str = "roles";
 }
 
+impl Table for SessionFields {
+    const TABLE: &'static str = "sessions";
+}
+
 /// A role's row: its declared row and its movie. Its counts are not copied: the candidates'
 /// triggers count them again as the candidates arrive (see [`copy`]).
 #[derive(FromRow)]
@@ -153,6 +163,34 @@ impl CopiedRow for RoleRow {
 
     fn columns() -> String {
         format!("{}, movie_id", DeclaredRow::<RoleFields>::columns())
+    }
+
+    fn values(self) -> Vec<Value> {
+        let mut values = self.declared.values();
+        values.push(Value::from(self.movie_id));
+        values
+    }
+
+    fn key(&self) -> (i64, i64) {
+        self.declared.key()
+    }
+}
+
+/// A session's row: its declared row and its movie.
+#[derive(FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    declared: DeclaredRow<SessionFields>,
+    movie_id: i64,
+}
+
+impl CopiedRow for SessionRow {
+    const TABLE: &'static str = "sessions";
+    const ORDER: &'static str = "id";
+    const AFTER: &'static str = "id > $1";
+
+    fn columns() -> String {
+        format!("{}, movie_id", DeclaredRow::<SessionFields>::columns())
     }
 
     fn values(self) -> Vec<Value> {
@@ -296,6 +334,45 @@ copied_row!(
         actor_id: i64,
         character: Option<String>,
         created_at: DateTime<Utc>,
+    }
+);
+
+copied_row!(
+    AppointmentRow, "appointments", order "session_id, slot", after "(session_id, slot) > ($1, $2)",
+    key |row| (row.session_id, row.slot.into()),
+    {
+        session_id: i64,
+        slot: i32,
+        role_id: i64,
+        actor_id: i64,
+        state: String,
+        updated_at: DateTime<Utc>,
+    }
+);
+
+copied_row!(
+    PresentationRow, "presentations", order "id", after "id > $1",
+    key |row| (row.id, 0),
+    {
+        id: i64,
+        role_id: i64,
+        token_hash: String,
+        title: Option<String>,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        revoked_at: Option<DateTime<Utc>>,
+    }
+);
+
+copied_row!(
+    PresentedRow, "presented", order "presentation_id, actor_id",
+    after "(presentation_id, actor_id) > ($1, $2)",
+    key |row| (row.presentation_id, row.actor_id),
+    {
+        presentation_id: i64,
+        position: i32,
+        role_id: i64,
+        actor_id: i64,
     }
 );
 
@@ -447,10 +524,23 @@ pub async fn copy(
                 stores.copy(&keys).await?;
             }
             sqlx::query(ROLE_VERSIONS_RESTORED).execute(&mut *writer).await?;
+            copied.sessions = transfer!(SessionRow);
+            copied.appointments = transfer!(AppointmentRow);
+            copied.presentations = transfer!(PresentationRow);
+            transfer!(PresentedRow);
             copied.changes = transfer!(ChangeRow);
             // Ids go on after the highest the source ever assigned: a deleted actor's id (and
             // its history) is never given to another.
-            for table in ["actors", "movies", "roles", "candidates", "photos", "changes"] {
+            for table in [
+                "actors",
+                "movies",
+                "roles",
+                "candidates",
+                "photos",
+                "sessions",
+                "presentations",
+                "changes",
+            ] {
                 let last: i64 = sqlx::query_scalar(&source_dialect.last_id(table))
                     .fetch_one(&mut *reader)
                     .await?;

@@ -53,6 +53,12 @@ impl From<Option<String>> for Value {
     }
 }
 
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(value: Option<DateTime<Utc>>) -> Self {
+        Self::OptionalTime(value)
+    }
+}
+
 impl From<NaiveDate> for Value {
     fn from(value: NaiveDate) -> Self {
         Self::Date(value)
