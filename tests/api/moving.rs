@@ -86,7 +86,8 @@ async fn movie_manager_on(
 }
 
 /// A catalogue with something of everything: castings, a change, a deleted actor's history.
-async fn fill(app: &TestApp) -> (i64, i64) {
+/// Fills a catalogue; (the movie, the deleted actor, the path of a presentation's link).
+async fn fill(app: &TestApp) -> (i64, i64, String) {
     let movie = app.create_movie("Avatar", "2009-12-18").await;
     let actor = app.create_actor("Zoë Saldaña", 46, "female").await;
     let gone = app.create_actor("Stephen Lang", 72, "male").await;
@@ -110,6 +111,7 @@ async fn fill(app: &TestApp) -> (i64, i64) {
     .await
     .assert_status(200);
     // A breakdown: a role with a booked candidate, another with the actor deleted below.
+    let mut roles = Vec::new();
     for (name, candidate, body) in [
         (
             "Jake Sully",
@@ -127,6 +129,7 @@ async fn fill(app: &TestApp) -> (i64, i64) {
             .await;
         role.assert_status(200);
         let role = role.body["created"].as_i64().unwrap();
+        roles.push(role);
         app.put(
             Caller::CastingDirector,
             &format!("/roles/{role}/candidates/{candidate}"),
@@ -148,10 +151,51 @@ async fn fill(app: &TestApp) -> (i64, i64) {
     .send()
     .await
     .assert_status(200);
+    // A session with a confirmed appointment, and a presentation with an answer.
+    let session = app
+        .post(
+            Caller::CastingDirector,
+            &format!("/movies/{movie}/sessions"),
+            json!({"name": "Day one", "starts_at": "2027-03-28T09:00:00+01:00",
+                "time_zone": "Europe/London", "slots": 4, "location": "Studio 2"}),
+        )
+        .await;
+    session.assert_status(200);
+    let session = session.body["created"].as_i64().unwrap();
+    let slot = format!("/sessions/{session}/slots/1");
+    app.put(
+        Caller::CastingDirector,
+        &slot,
+        json!({"role_id": roles[0], "actor_id": actor}),
+    )
+    .await
+    .assert_status(200);
+    app.patch(
+        Caller::CastingDirector,
+        &slot,
+        json!({"state": "confirmed"}),
+    )
+    .await
+    .assert_status(200);
+    let presentation = app
+        .post(
+            Caller::CastingDirector,
+            &format!("/roles/{}/presentations", roles[0]),
+            json!({"actor_ids": [actor], "title": "Our choice"}),
+        )
+        .await;
+    presentation.assert_status(200);
+    let url = presentation.body["presentation"]["url"].as_str().unwrap();
+    let share = url[url.find("/share/").unwrap()..].to_owned();
+    app.request(Method::POST, &format!("{share}/feedback"))
+        .json(&json!({"actor_id": actor, "answer": "yes", "comment": "Perfect."}))
+        .send()
+        .await
+        .assert_status(200);
     app.delete(Caller::CastingDirector, &format!("/actors/{gone}"))
         .await
         .assert_status(200);
-    (movie, gone)
+    (movie, gone, share)
 }
 
 /// Everything a client can read of a catalogue: each actor and movie with its ETag, and every
@@ -182,6 +226,18 @@ async fn snapshot(app: &TestApp, deleted: i64) -> Value {
         }
     }
     for movie in app.list_all("/movies", "movies").await {
+        let sessions = app
+            .get(
+                Caller::CastingAssistant,
+                &format!("/movies/{}/sessions", movie["id"]),
+            )
+            .await;
+        for session in sessions.body["sessions"].as_array().unwrap() {
+            let path = format!("/sessions/{}", session["id"]);
+            let reply = app.get(Caller::CastingAssistant, &path).await;
+            let history = app.list_all(&format!("{path}/history"), "history").await;
+            resources.push(json!([path, reply.header("etag"), reply.body, history]));
+        }
         let roles = app
             .get(
                 Caller::CastingAssistant,
@@ -195,12 +251,16 @@ async fn snapshot(app: &TestApp, deleted: i64) -> Value {
                 .list_all(&format!("{path}/candidates"), "candidates")
                 .await;
             let history = app.list_all(&format!("{path}/history"), "history").await;
+            let presentations = app
+                .get(Caller::CastingAssistant, &format!("{path}/presentations"))
+                .await;
             resources.push(json!([
                 path,
                 reply.header("etag"),
                 reply.body,
                 candidates,
-                history
+                history,
+                presentations.body
             ]));
         }
     }
@@ -244,7 +304,7 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
     let source_in_bucket = from == Backend::Postgres;
     let (source, source_store) = spawn(from, source_in_bucket).await;
     let (target, target_store) = spawn(to, !source_in_bucket).await;
-    let (_, deleted) = fill(&source).await;
+    let (_, deleted, share) = fill(&source).await;
     let before = snapshot(&source, deleted).await;
     let files = photo_files(&source).await;
 
@@ -260,7 +320,10 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
         movie_manager_on(source.database_url(), &source_store, &variables, &copy).await;
     assert!(copied, "{stderr}");
     assert!(
-        stdout.contains("copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates, 1 photos"),
+        stdout.contains(
+            "copied 1 actors, 1 movies, 1 castings, 2 roles, 1 candidates, 1 photos, 1 sessions, \
+             1 appointments, 1 presentations"
+        ),
         "{stdout}"
     );
     assert_eq!(
@@ -272,6 +335,14 @@ async fn copies_the_whole_catalogue(from: Backend, to: Backend) {
         photo_files(&target).await,
         files,
         "the same files at the same URLs"
+    );
+
+    // The presentation's link opens on the target, with its answer.
+    let shared = target.request(Method::GET, &share).send().await;
+    shared.assert_status(200);
+    assert_eq!(
+        shared.body["presentation"]["candidates"][0]["feedback"]["answer"],
+        "yes"
     );
 
     // The profile's tags are searched by in the target too.
@@ -305,7 +376,7 @@ async fn a_catalogue_moves_from_postgres_and_a_bucket_to_sqlite_and_a_folder_too
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_sqlite_database_is_backed_up_with_its_photos_to_files_a_server_can_open() {
     let (app, store) = spawn(Backend::Sqlite, false).await;
-    let (_, deleted) = fill(&app).await;
+    let (_, deleted, _) = fill(&app).await;
     let files = photo_files(&app).await;
     let directory =
         std::env::temp_dir().join(format!("movie-manager-backup-{}", uuid::Uuid::new_v4()));
