@@ -35,6 +35,8 @@ use super::error::ErrorBody;
         (name = "roles", description = "Each movie's breakdown: the roles to cast."),
         (name = "candidates", description = "The pipeline: the actors considered for each role, from submitted to booked."),
         (name = "photos", description = "Performers' photos: uploaded once, served in renditions by content-addressed URLs, never public."),
+        (name = "sessions", description = "Audition and callback sessions: slots booked with candidates, checked in at the door, exported to calendars."),
+        (name = "presentations", description = "Links that show some of a role's candidates to producers, who answer without signing in."),
         (name = "health", description = "Probes and the front door."),
         (name = "docs", description = "This document, and the page to read and try it."),
     )

@@ -1158,13 +1158,25 @@ impl Serialize for Instant {
     }
 }
 
+/// An instant's shape: a date in the accepted years, `T`, a time with optional fraction, and `Z`
+/// or an offset.
+const INSTANT_PATTERN: &str = "^(?:1[89]|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$";
+
 /// An instant as the API writes it: RFC 3339 in UTC, with a `Z`.
 fn instant_text(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// RFC 3339 with an offset, in the years a date may have.
+/// RFC 3339 with an offset, in the years a date may have; as [`INSTANT_PATTERN`] writes it (an
+/// upper-case `T` and `Z`, which RFC 3339 prefers and JSON Schema's `date-time` pattern here
+/// states).
 fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    let zone_ok = bytes.last() == Some(&b'Z')
+        || (bytes.len() > 6 && matches!(bytes[bytes.len() - 6], b'+' | b'-'));
+    if bytes.get(10) != Some(&b'T') || !zone_ok {
+        return None;
+    }
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|time| time.with_timezone(&Utc))
@@ -1199,7 +1211,7 @@ impl Field for Instant {
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-                .pattern(Some(year_pattern().replace('$', "T")))
+                .pattern(Some(INSTANT_PATTERN))
                 .description(Some(format!(
                     "An instant, RFC 3339 with `Z` or an offset, in the years {YEAR_MIN} to \
                      {YEAR_MAX}; answered in UTC."

@@ -25,8 +25,9 @@ pub const EVENT_STREAMS_DEFAULT: usize = 10_000;
 pub const REPLAY_MAX: i64 = 1_000;
 /// How old the last event a stream saw may be for it to resume; older, it is told to reload.
 pub const REPLAY_AGE: Duration = Duration::from_secs(24 * 60 * 60);
-/// How many events a slow stream may be behind before it misses some (and is told to reload).
-const STREAM_BUFFER: usize = 256;
+/// How many events a slow stream may be behind before it misses some (and is told to reload):
+/// room for a bulk move of the most candidates one request moves.
+const STREAM_BUFFER: usize = crate::model::candidate::BULK_MAX + 24;
 /// The channel of PostgreSQL's notifications (the trigger `changes_announced` sends them).
 const CHANNEL: &str = "movie_manager_changes";
 /// How long the listener waits before it connects again after PostgreSQL could not be reached.
@@ -344,21 +345,30 @@ async fn dispatch(mut woken: mpsc::UnboundedReceiver<Wake>, inner: std::sync::We
                 .map(|(topic, channel)| (*topic, channel.last))
                 .collect()
         };
-        for (topic, last) in due {
-            match entries(&inner.db, topic, last, None, REPLAY_MAX).await {
-                Ok(new) => {
-                    let mut channels = inner.channels.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(channel) = channels.get_mut(&topic) {
-                        for change in new {
-                            if change.id > channel.last {
-                                channel.last = change.id;
-                                let _ = channel.sender.send(Arc::new(change));
-                            }
-                        }
+        for (topic, mut last) in due {
+            // A bulk write may have recorded more entries than one read takes.
+            loop {
+                let new = match entries(&inner.db, topic, last, None, REPLAY_MAX).await {
+                    Ok(new) => new,
+                    Err(error) => {
+                        tracing::warn!(%error, "live updates could not read the history");
+                        break;
+                    }
+                };
+                let complete = (new.len() as i64) < REPLAY_MAX;
+                let mut channels = inner.channels.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(channel) = channels.get_mut(&topic) else {
+                    break;
+                };
+                for change in new {
+                    if change.id > channel.last {
+                        channel.last = change.id;
+                        let _ = channel.sender.send(Arc::new(change));
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "live updates could not read the history");
+                last = channel.last;
+                if complete {
+                    break;
                 }
             }
         }

@@ -21,6 +21,7 @@ BOUND = {
     "/actors/{id}/history": (),
     "/movies/{id}/history": (),
     "/roles/{id}/history": (),
+    "/sessions/{id}/history": (),
     "/roles/{id}/candidates": ("sort", "q", "status", "rank"),
     "/actors/{id}/candidacies": (),
 }
