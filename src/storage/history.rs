@@ -345,14 +345,84 @@ macro_rules! record_changes {
 pub(crate) use record_changes;
 
 /// Who made a change.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ChangedBy {
-    /// The token's `sub` (`cli` for the command line).
+    /// The token's `sub` (`cli` for the command line; `presentation:{id}` for a presentation's
+    /// viewer).
     pub sub: String,
-    /// Their `name` or `email`, where the token had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Their `name` or `email`, where the token had one; a presentation's title.
     pub name: Option<String>,
 }
+
+/// The subject a presentation's viewer writes as: they do not sign in.
+const PRESENTATION_SUBJECT: &str = "presentation:";
+
+impl ChangedBy {
+    /// The subject of the viewers of presentation `id`.
+    pub fn presentation_subject(id: i64) -> String {
+        format!("{PRESENTATION_SUBJECT}{id}")
+    }
+
+    /// The presentation whose viewer wrote, if one did.
+    pub fn presentation(&self) -> Option<i64> {
+        self.sub.strip_prefix(PRESENTATION_SUBJECT)?.parse().ok()
+    }
+}
+
+/// `{"sub", "name"?}` for a person, `{"presentation": id, "name": its title}` for a
+/// presentation's viewer.
+impl Serialize for ChangedBy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        match self.presentation() {
+            Some(id) => {
+                map.serialize_entry("presentation", &id)?;
+                map.serialize_entry("name", &self.name)?;
+            }
+            None => {
+                map.serialize_entry("sub", &self.sub)?;
+                if let Some(name) = &self.name {
+                    map.serialize_entry("name", name)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl utoipa::PartialSchema for ChangedBy {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let person = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("A person (or the command line): the token's `sub`, and its `name` or `email` where it had one."))
+            .property("sub", ObjectBuilder::new().schema_type(Type::String))
+            .required("sub")
+            .property("name", ObjectBuilder::new().schema_type(Type::String));
+        let presentation = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "A presentation's viewer: the presentation's id and title.",
+            ))
+            .property(
+                "presentation",
+                ObjectBuilder::new().schema_type(Type::Integer),
+            )
+            .required("presentation")
+            .property(
+                "name",
+                ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::String,
+                    Type::Null,
+                ])),
+            )
+            .required("name");
+        OneOfBuilder::new().item(person).item(presentation).into()
+    }
+}
+
+impl ToSchema for ChangedBy {}
 
 /// One recorded change.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -12,7 +12,7 @@ use sqlx::{Connection, FromRow};
 use utoipa::ToSchema;
 
 use super::candidates::candidate_changes;
-use super::history::{Action, Editor, Entry, record_changes};
+use super::history::{Action, ChangedBy, Editor, Entry, record_changes};
 use super::photos::PrimaryPhoto;
 use super::roles::lock_role;
 use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, on_pool};
@@ -351,8 +351,8 @@ pub async fn answer(
             .field("answer", previous.get("answer"), feedback.answer.as_str())
             .field("comment", previous.get("comment"), recorded["comment"].clone());
         let editor = Editor {
-            subject: format!("presentation:{}", found.id),
-            name: Some(found.title.clone().unwrap_or_else(|| format!("Presentation {}", found.id))),
+            subject: ChangedBy::presentation_subject(found.id),
+            name: found.title.clone(),
             ..request.clone()
         };
         let entries = [

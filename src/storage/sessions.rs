@@ -531,7 +531,9 @@ pub async fn book(
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
-        .bind(slot)
+        // As autofill's statement of the same text binds it: PostgreSQL keeps one prepared
+        // statement per text, with its parameters' types.
+        .bind(i64::from(slot))
         .bind(role_id)
         .bind(actor_id)
         .bind(AppointmentState::Invited.as_str())
