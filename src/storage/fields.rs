@@ -76,6 +76,28 @@ pub fn written_values<F: Fields>(fields: &F) -> Vec<Value> {
     values
 }
 
+/// `INSERT INTO table (parent, fields' columns, created_at, updated_at) VALUES (...)` of one new
+/// row under its parent (a movie's role or session), created at `now`.
+pub fn insert_under<F: Fields>(
+    table: &str,
+    parent: &str,
+    parent_id: i64,
+    fields: &F,
+    now: DateTime<Utc>,
+) -> Sql {
+    let mut insert = Sql::new(&format!(
+        "INSERT INTO {table} ({parent}, {}, created_at, updated_at) VALUES (",
+        written_columns::<F>().join(", ")
+    ));
+    insert.bind(Value::Int(parent_id));
+    for value in written_values(fields) {
+        insert.push(", ").bind(value);
+    }
+    insert.push(", ").bind(Value::Time(now));
+    insert.push(", ").bind(Value::Time(now)).push(")");
+    insert
+}
+
 /// Appends one row's values to an [`insert`], created at `now`.
 pub fn push_row<F: Fields>(sql: &mut Sql, fields: &F, now: DateTime<Utc>) {
     sql.push("(");

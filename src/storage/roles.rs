@@ -219,6 +219,32 @@ pub(super) fn lock_movie_query(dialect: &Dialect) -> String {
     )
 }
 
+/// Locks a movie's row for a new role or session (`$table`), and refuses one past `$max`.
+macro_rules! lock_movie_with_room {
+    ($tx:expr, $dialect:expr, $movie_id:expr, $table:literal, $max:expr) => {{
+        sqlx::query(&$crate::storage::roles::lock_movie_query($dialect))
+            .bind($movie_id)
+            .fetch_optional(&mut *$tx)
+            .await?
+            .ok_or(StorageError::NotFound(Kind::Movie.name(), $movie_id))?;
+        let count: i64 = sqlx::query_scalar(concat!(
+            "SELECT count(*) FROM ",
+            $table,
+            " WHERE movie_id = $1"
+        ))
+        .bind($movie_id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if count >= $max {
+            return Err(StorageError::Conflict(format!(
+                concat!("a movie has at most {} ", $table),
+                $max
+            )));
+        }
+    }};
+}
+pub(crate) use lock_movie_with_room;
+
 /// Reads and locks a role's row, after its movie's.
 pub(super) fn lock_role_query(dialect: &Dialect) -> String {
     format!("{} WHERE r.id = $1{}", select(), dialect.for_update)
@@ -276,36 +302,13 @@ pub async fn create(
     role: &NewRole,
     editor: &Editor,
 ) -> StorageResult<Role> {
-    let now = super::now();
-    let mut insert = Sql::new(&format!(
-        "INSERT INTO roles (movie_id, {}, created_at, updated_at) VALUES (",
-        fields::written_columns::<RoleFields>().join(", ")
-    ));
-    insert.bind(Value::Int(movie_id));
-    for value in fields::written_values(role) {
-        insert.push(", ").bind(value);
-    }
-    insert.push(", ").bind(Value::Time(now));
-    insert.push(", ").bind(Value::Time(now)).push(")");
+    let mut insert = fields::insert_under("roles", "movie_id", movie_id, role, super::now());
     insert.push(&returning());
     let name_key = super::search_key(role.name.as_str());
     on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
         let mut tx = connection.begin_with(dialect.begin_write).await?;
-        sqlx::query(&lock_movie_query(dialect))
-            .bind(movie_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StorageError::NotFound(Kind::Movie.name(), movie_id))?;
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE movie_id = $1")
-            .bind(movie_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if count >= ROLES_MAX {
-            return Err(StorageError::Conflict(format!(
-                "a movie has at most {ROLES_MAX} roles"
-            )));
-        }
+        lock_movie_with_room!(tx, dialect, movie_id, "roles", ROLES_MAX);
         let taken = sqlx::query(NAME_IN_USE)
             .bind(movie_id)
             .bind(&name_key)

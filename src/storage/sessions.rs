@@ -19,7 +19,7 @@ use super::candidates::{CandidateActor, candidate_changes};
 use super::fields;
 use super::history::{Action, Editor, Entry, FieldChanges, record_changes};
 use super::photos::PrimaryPhoto;
-use super::roles::lock_role;
+use super::roles::{lock_movie_with_room, lock_role};
 use super::{Database, Kind, Sql, StorageError, StorageResult, Value, bind_args, missed, on_pool};
 use crate::model::candidate::invalid;
 use crate::model::{
@@ -306,6 +306,31 @@ macro_rules! lock_session {
 /// Bumps a session's version after a change of its appointments.
 const BUMP: &str = "UPDATE sessions SET version = version + 1, updated_at = $2 WHERE id = $1";
 
+/// Ends the write of one appointment: the session's version, the history's entry, the commit,
+/// and the session as it is now.
+macro_rules! appointment_written {
+    ($tx:expr, $id:expr, $now:expr, $changes:expr, $editor:expr) => {{
+        sqlx::query(BUMP)
+            .bind($id)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        let entry = Entry {
+            kind: Kind::Session,
+            id: $id,
+            action: Action::Appointment,
+            changes: $changes,
+        };
+        record_changes!(&mut *$tx, &[entry], $editor);
+        let session = read_sessions!($tx, "s.id = $1", $id)?;
+        $tx.commit().await?;
+        session
+            .into_iter()
+            .next()
+            .ok_or(StorageError::NotFound(Kind::Session.name(), $id))
+    }};
+}
+
 #[tracing::instrument(level = "debug", skip(db))]
 pub async fn create(
     db: &Database,
@@ -313,37 +338,12 @@ pub async fn create(
     session: &NewSession,
     editor: &Editor,
 ) -> StorageResult<Session> {
-    let now = super::now();
-    let mut insert = Sql::new(&format!(
-        "INSERT INTO sessions (movie_id, {}, created_at, updated_at) VALUES (",
-        fields::written_columns::<SessionFields>().join(", ")
-    ));
-    insert.bind(Value::Int(movie_id));
-    for value in fields::written_values(session) {
-        insert.push(", ").bind(value);
-    }
-    insert.push(", ").bind(Value::Time(now));
-    insert
-        .push(", ")
-        .bind(Value::Time(now))
-        .push(") RETURNING id");
+    let mut insert = fields::insert_under("sessions", "movie_id", movie_id, session, super::now());
+    insert.push(" RETURNING id");
     on_pool!(db, pool, dialect => {
         let mut connection = super::acquire(pool).await?;
         let mut tx = connection.begin_with(dialect.begin_write).await?;
-        sqlx::query(&super::roles::lock_movie_query(dialect))
-            .bind(movie_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StorageError::NotFound(Kind::Movie.name(), movie_id))?;
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE movie_id = $1")
-            .bind(movie_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if count >= SESSIONS_MAX {
-            return Err(StorageError::Conflict(format!(
-                "a movie has at most {SESSIONS_MAX} sessions"
-            )));
-        }
+        lock_movie_with_room!(tx, dialect, movie_id, "sessions", SESSIONS_MAX);
         let id: i64 = bind_args!(sqlx::query_scalar(&insert.text), insert.args)
             .fetch_one(&mut *tx)
             .await?;
@@ -540,12 +540,8 @@ pub async fn book(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(BUMP).bind(id).bind(now).execute(&mut *tx).await?;
         let changes = appointment_changes(slot, role_id, actor_id, None, Some(AppointmentState::Invited));
-        record_changes!(&mut *tx, &[Entry { kind: Kind::Session, id, action: Action::Appointment, changes }], editor);
-        let session = read_sessions!(tx, "s.id = $1", id)?;
-        tx.commit().await?;
-        session.into_iter().next().ok_or(StorageError::NotFound(Kind::Session.name(), id))
+        appointment_written!(tx, id, now, changes, editor)
     })
 }
 
@@ -564,12 +560,8 @@ pub async fn free(db: &Database, id: i64, slot: i32, editor: &Editor) -> Storage
             .execute(&mut *tx)
             .await?;
         let now = super::now();
-        sqlx::query(BUMP).bind(id).bind(now).execute(&mut *tx).await?;
         let changes = appointment_changes(slot, taken.role_id, taken.actor.id, Some(taken.state), None);
-        record_changes!(&mut *tx, &[Entry { kind: Kind::Session, id, action: Action::Appointment, changes }], editor);
-        let session = read_sessions!(tx, "s.id = $1", id)?;
-        tx.commit().await?;
-        session.into_iter().next().ok_or(StorageError::NotFound(Kind::Session.name(), id))
+        appointment_written!(tx, id, now, changes, editor)
     })
 }
 
@@ -600,12 +592,8 @@ pub async fn set_state(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(BUMP).bind(id).bind(now).execute(&mut *tx).await?;
         let changes = appointment_changes(slot, taken.role_id, taken.actor.id, Some(taken.state), Some(state));
-        record_changes!(&mut *tx, &[Entry { kind: Kind::Session, id, action: Action::Appointment, changes }], editor);
-        let session = read_sessions!(tx, "s.id = $1", id)?;
-        tx.commit().await?;
-        session.into_iter().next().ok_or(StorageError::NotFound(Kind::Session.name(), id))
+        appointment_written!(tx, id, now, changes, editor)
     })
 }
 
