@@ -147,50 +147,29 @@ impl Table for SessionFields {
     const TABLE: &'static str = "sessions";
 }
 
-/// A role's row: its declared row and its movie. Its counts are not copied: the candidates'
-/// triggers count them again as the candidates arrive (see [`copy`]).
+/// The row of a movie's role or session: its declared row and its movie. A role's counts are
+/// not copied: the candidates' triggers count them again as the candidates arrive (see
+/// [`copy`]).
 #[derive(FromRow)]
-struct RoleRow {
+struct OfMovieRow<F> {
     #[sqlx(flatten)]
-    declared: DeclaredRow<RoleFields>,
+    declared: DeclaredRow<F>,
     movie_id: i64,
 }
 
-impl CopiedRow for RoleRow {
-    const TABLE: &'static str = "roles";
+impl<F> CopiedRow for OfMovieRow<F>
+where
+    F: Table
+        + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> FromRow<'r, sqlx::postgres::PgRow>
+        + Unpin,
+{
+    const TABLE: &'static str = F::TABLE;
     const ORDER: &'static str = "id";
     const AFTER: &'static str = "id > $1";
 
     fn columns() -> String {
-        format!("{}, movie_id", DeclaredRow::<RoleFields>::columns())
-    }
-
-    fn values(self) -> Vec<Value> {
-        let mut values = self.declared.values();
-        values.push(Value::from(self.movie_id));
-        values
-    }
-
-    fn key(&self) -> (i64, i64) {
-        self.declared.key()
-    }
-}
-
-/// A session's row: its declared row and its movie.
-#[derive(FromRow)]
-struct SessionRow {
-    #[sqlx(flatten)]
-    declared: DeclaredRow<SessionFields>,
-    movie_id: i64,
-}
-
-impl CopiedRow for SessionRow {
-    const TABLE: &'static str = "sessions";
-    const ORDER: &'static str = "id";
-    const AFTER: &'static str = "id > $1";
-
-    fn columns() -> String {
-        format!("{}, movie_id", DeclaredRow::<SessionFields>::columns())
+        format!("{}, movie_id", DeclaredRow::<F>::columns())
     }
 
     fn values(self) -> Vec<Value> {
@@ -501,7 +480,7 @@ pub async fn copy(
             copied.actors = transfer!(DeclaredRow<ActorFields>);
             copied.movies = transfer!(DeclaredRow<MovieFields>);
             copied.castings = transfer!(CastingRow);
-            copied.roles = transfer!(RoleRow);
+            copied.roles = transfer!(OfMovieRow<RoleFields>);
             copied.candidates = transfer!(CandidateRow);
             copied.photos = transfer!(PhotoRow);
             let set_primary =
@@ -524,7 +503,7 @@ pub async fn copy(
                 stores.copy(&keys).await?;
             }
             sqlx::query(ROLE_VERSIONS_RESTORED).execute(&mut *writer).await?;
-            copied.sessions = transfer!(SessionRow);
+            copied.sessions = transfer!(OfMovieRow<SessionFields>);
             copied.appointments = transfer!(AppointmentRow);
             copied.presentations = transfer!(PresentationRow);
             transfer!(PresentedRow);
