@@ -1,8 +1,11 @@
 // Live updates. An element with `data-live-events` (a stream's URL) and an id is loaded again
 // from `data-live-refresh` (the page it is part of) and swapped in place whenever the stream
 // tells of a change, and once more when a lost stream comes back, to catch up on what was
-// missed. An element with `data-live-status` says so while the stream is lost. Without a
-// script, the page is as fresh as its last load.
+// missed. `data-live-also` names other parts of the page (`#facts,#history`) refreshed from
+// the same answer. An element with `data-live-status` says so while the stream is lost, and
+// the page's root says whether it is `data-live="open"` or `"lost"` (for styles, and for
+// tests, which must not change anything before the page listens). Without a script, the page
+// is as fresh as its last load.
 "use strict";
 
 (() => {
@@ -15,19 +18,24 @@
     const selector = `#${CSS.escape(region.id)}`;
     const events = region.dataset.liveEvents;
     const refresh = region.dataset.liveRefresh;
+    const also = region.dataset.liveAlso;
     const status = document.querySelector("[data-live-status]");
     let pending = null;
-    let lost = false;
 
     const reload = () => {
       clearTimeout(pending);
       pending = setTimeout(() => {
-        htmx.ajax("GET", refresh, { target: selector, select: selector, swap: "outerHTML" });
+        htmx.ajax("GET", refresh, {
+          target: selector,
+          select: selector,
+          selectOOB: also,
+          swap: "outerHTML",
+        });
       }, SETTLE_MS);
     };
 
     const show = (isLost) => {
-      lost = isLost;
+      document.documentElement.dataset.live = isLost ? "lost" : "open";
       if (status) {
         status.hidden = !isLost;
       }
@@ -35,11 +43,12 @@
 
     const open = () => {
       const source = new EventSource(events);
+      // The first stream starts from now, and a stream that comes back may have missed
+      // changes: either way the part is loaded once more, so that nothing made between the
+      // page's load and its stream's start is missed.
       source.addEventListener("open", () => {
-        if (lost) {
-          show(false);
-          reload();
-        }
+        show(false);
+        reload();
       });
       source.addEventListener("error", () => {
         show(true);

@@ -116,6 +116,8 @@ pub struct Detail {
 #[derive(Default)]
 pub struct Pipeline {
     pub roles: Vec<super::roles::RoleSummary>,
+    /// A movie's audition sessions, in the order they start.
+    pub sessions: Vec<super::sessions::SessionSummary>,
     pub candidacies: Vec<crate::storage::candidates::Candidacy>,
     /// Whether the actor is considered for more roles than are shown.
     pub more: bool,
@@ -175,6 +177,7 @@ fn notice<R: Resource>(done: Option<&str>) -> Option<String> {
         "cast" => "The cast was updated.".to_owned(),
         "removed" => "The actor was removed from the cast.".to_owned(),
         "role-deleted" => "The role was deleted.".to_owned(),
+        "session-deleted" => "The session was deleted.".to_owned(),
         "photo-added" => "The photo was added.".to_owned(),
         "photo-primary" => "The primary photo was changed.".to_owned(),
         "photo-deleted" => "The photo was deleted.".to_owned(),

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use crate::kit::lists::read_page;
 use crate::kit::query::{CursorText, Param, ParamValue};
-use crate::model::{ActorFields, CandidateFields, Fields, MovieFields, RoleFields, TAG_SEPARATOR};
+use crate::model::{
+    ActorFields, CandidateFields, Fields, MovieFields, RoleFields, SessionFields, TAG_SEPARATOR,
+};
 use crate::storage::Kind;
 use crate::storage::history::{Action, Change};
 
@@ -99,6 +101,9 @@ const CASTING_LABELS: &[(&str, &str)] = &[
     ("role_id", "Role"),
 ];
 
+/// The fields of an appointment, which a session's history records.
+const APPOINTMENT_LABELS: &[(&str, &str)] = &[("slot", "Slot"), ("state", "State")];
+
 /// The fields of the resources, as the forms name them, in the forms' order.
 fn labels() -> impl Iterator<Item = (&'static str, &'static str)> {
     ActorFields::DECLARED
@@ -106,8 +111,10 @@ fn labels() -> impl Iterator<Item = (&'static str, &'static str)> {
         .chain(MovieFields::DECLARED)
         .chain(RoleFields::DECLARED)
         .chain(CandidateFields::DECLARED)
+        .chain(SessionFields::DECLARED)
         .map(|field| (field.name, field.label))
         .chain(CASTING_LABELS.iter().copied())
+        .chain(APPOINTMENT_LABELS.iter().copied())
 }
 
 fn label(field: &str) -> &'static str {

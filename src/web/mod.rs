@@ -19,6 +19,7 @@ mod movies;
 mod photos;
 mod resource;
 mod roles;
+mod sessions;
 mod share;
 
 use std::sync::Arc;
@@ -177,6 +178,7 @@ pub fn router(web: Arc<Web>) -> Router {
         .merge(pages::<Actor>())
         .merge(pages::<Movie>())
         .merge(roles::routes())
+        .merge(sessions::routes())
         .merge(photos::routes())
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&web),

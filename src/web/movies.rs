@@ -9,6 +9,7 @@ use super::casting::{self, Detail, Pipeline, Side};
 use super::list::{self, ListError, ListQuery, Window};
 use super::resource::{Listing, Resource};
 use super::roles::RoleSummary;
+use super::sessions::SessionSummary;
 use crate::auth::Permission;
 use crate::kit::Refusal;
 use crate::kit::csv;
@@ -156,11 +157,14 @@ impl Side for Movie {
         self.cast.len()
     }
 
-    /// Its roles, each with how many candidates it has in each status.
+    /// Its roles, each with how many candidates it has in each status, and its audition
+    /// sessions.
     async fn pipeline(db: &Database, id: i64) -> StorageResult<Pipeline> {
         let roles = crate::storage::roles::list(db, id).await?;
+        let sessions = crate::storage::sessions::list(db, id).await?;
         Ok(Pipeline {
             roles: roles.iter().map(RoleSummary::of).collect(),
+            sessions: sessions.iter().map(SessionSummary::of).collect(),
             ..Pipeline::default()
         })
     }

@@ -1,5 +1,6 @@
 //! A movie's roles (its breakdown) and each role's board: the role's page, where its candidates
-//! are listed by status, moved and graded one at a time or several at once, and the director's
+//! are listed by status, moved and graded one at a time or several at once, presented to
+//! producers through a link, and updated in place as anyone changes them; and the director's
 //! search of the catalogue to add more. Every control is a plain link or form; htmx only swaps
 //! the parts a form changed. Reading needs `get:movies`; every change, `patch:movie`, as in the
 //! API (booking casts, which changes the movie).
@@ -23,13 +24,16 @@ use super::session::SignedIn;
 use crate::auth::Permission;
 use crate::kit::lists::CandidateListQuery;
 use crate::kit::page::{self, Layout, PageResult, Refused, redirect};
-use crate::kit::parse_id;
+use crate::kit::{SHARE_PATH, parse_id};
 use crate::model::{
-    CandidateChanges, CandidateFields, Fields, NewRole, RoleChanges, RoleFields, Status, Whole,
+    Answer, CandidateChanges, CandidateFields, ExpiresInDays, Fields, NewPresentation, NewRole,
+    PRESENTATION_DAYS_MAX, PRESENTATION_TITLE_MAX, PRESENTED_MAX, RequestBody, RoleChanges,
+    RoleFields, Status, Whole,
 };
 use crate::storage::actors::Actor;
 use crate::storage::candidates::{self, Candidate, CandidateSort, Target};
 use crate::storage::photos::PrimaryPhoto;
+use crate::storage::presentations::{self, Presentation};
 use crate::storage::roles::{self, Role};
 use crate::storage::{Kind, StorageError, Value, movies, search_key};
 
@@ -79,6 +83,14 @@ pub fn routes() -> Router<Arc<Web>> {
         .route("/app/roles/{id}/candidates", post(move_many))
         .route("/app/roles/{id}/candidates/{actor_id}", post(move_one))
         .route("/app/roles/{id}/add", get(search).post(add))
+        .route(
+            "/app/roles/{id}/presentations",
+            get(to_presentations).post(present),
+        )
+        .route(
+            "/app/roles/{id}/presentations/{presentation_id}/revoke",
+            post(revoke),
+        )
 }
 
 /// `/app/roles/{id}`.
@@ -458,6 +470,88 @@ struct Row {
     ranks: Vec<Choice>,
     /// Selected when the page was sent (a refused change shows the selection again).
     selected: bool,
+    /// The producers' latest answer about them, through a presentation.
+    feedback: Option<Answered>,
+}
+
+/// A producer's answer about a candidate, as their row shows it.
+struct Answered {
+    /// `yes`, `maybe` or `no`: the badge's class.
+    answer: &'static str,
+    label: &'static str,
+    comment: Option<String>,
+    /// When, as RFC 3339 and in words.
+    at: String,
+    when: String,
+}
+
+impl Answered {
+    /// The answer a candidate's `feedback` holds (`{"answer", "comment", "at", ...}`); none
+    /// if it holds no answer this page knows.
+    fn of(feedback: &serde_json::Value) -> Option<Self> {
+        let answer = Answer::from_name(feedback["answer"].as_str()?)?;
+        let at = feedback["at"].as_str().unwrap_or_default().to_owned();
+        let when = chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|at| at.format(TIME_IN_WORDS).to_string())
+            .unwrap_or_default();
+        Some(Self {
+            answer: answer.as_str(),
+            label: answer.label(),
+            comment: feedback["comment"]
+                .as_str()
+                .filter(|comment| !comment.trim().is_empty())
+                .map(str::to_owned),
+            at,
+            when,
+        })
+    }
+}
+
+/// How the board writes a time: as the history does.
+const TIME_IN_WORDS: &str = "%Y-%m-%d %H:%M UTC";
+
+/// A presentation as the board lists it (its link is not known after it was made).
+struct Listed {
+    id: i64,
+    title: String,
+    candidates: i64,
+    expires_at: String,
+    expires: String,
+    /// Open, Expired or Withdrawn.
+    state: &'static str,
+    /// Whether its link still opens, and so may be revoked.
+    open: bool,
+}
+
+impl Listed {
+    fn of(presentation: &Presentation, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let state = if presentation.revoked_at.is_some() {
+            "Withdrawn"
+        } else if presentation.is_open(now) {
+            "Open"
+        } else {
+            "Expired"
+        };
+        Self {
+            id: presentation.id,
+            title: presentation
+                .title
+                .clone()
+                .unwrap_or_else(|| "Untitled".to_owned()),
+            candidates: presentation.candidates,
+            expires_at: presentation.expires_at.to_rfc3339(),
+            expires: presentation.expires_at.format(TIME_IN_WORDS).to_string(),
+            state,
+            open: presentation.is_open(now),
+        }
+    }
+}
+
+/// A presentation just made: the one page that shows its link.
+struct Made {
+    id: i64,
+    url: String,
+    expires: String,
 }
 
 /// A shortcut, as the page lists it.
@@ -498,6 +592,17 @@ struct BoardPage {
     bulk_ranks: Vec<Choice>,
     shortcuts: Vec<Shortcut>,
     history: History,
+    /// The role's live updates, and the page that refreshes the board from them (this view).
+    live_events: String,
+    live_refresh: String,
+    /// The role's presentations, newest first; the one just made, with its link.
+    presentations: Vec<Listed>,
+    made: Option<Made>,
+    /// What "Present to producers" holds: as typed when refused, else empty and the default.
+    present_title: String,
+    present_days: String,
+    title_max: usize,
+    days_max: i32,
 }
 
 /// What the board shows besides the role: its answer's status, a message, and what a refused
@@ -511,6 +616,9 @@ struct Shown {
     bulk_status: Option<String>,
     bulk_rank: Option<String>,
     history: String,
+    made: Option<Made>,
+    present_title: Option<String>,
+    present_days: Option<String>,
 }
 
 impl Shown {
@@ -589,6 +697,18 @@ fn view_href(id: i64, query: &ListQuery, done: Option<&str>) -> String {
     href
 }
 
+/// The page a live update reloads the board from: this view (without its message, which a
+/// refresh should not repeat), with the history's page.
+fn live_refresh(id: i64, query: &ListQuery, history: &str) -> String {
+    let mut href = view_href(id, query, None);
+    if !history.is_empty() {
+        href.push(if href.contains('?') { '&' } else { '?' });
+        href.push_str("history=");
+        href.push_str(&form_urlencoded::byte_serialize(history.as_bytes()).collect::<String>());
+    }
+    href
+}
+
 /// The link of a tab: the board with `status` (or all), the same search and sort.
 fn tab_href(id: i64, status: Option<&str>, sort: &str, q: &str) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -622,6 +742,7 @@ fn board_notice(done: Option<&str>, role: &Role) -> Option<String> {
     };
     let notice = match what {
         "created" => "The role was added.".to_owned(),
+        "revoked" => "The link was withdrawn: it no longer opens.".to_owned(),
         "saved" => "Your changes were saved.".to_owned(),
         "moved" => many("The candidate was moved.", "{n} candidates were moved."),
         "graded" => many("The candidate was graded.", "{n} candidates were graded."),
@@ -653,6 +774,13 @@ async fn board_page(
     let role = read_role(web, session, id).await?;
     let movie = movie_title(web, session, role.movie_id).await?;
     let history = history::section(web, session, Kind::Role, id, &shown.history).await?;
+    let now = crate::storage::now();
+    let presentations = presentations::list(&web.db, id)
+        .await
+        .map_err(|error| session.failed(error))?
+        .iter()
+        .map(|presentation| Listed::of(presentation, now))
+        .collect();
     let window = match query.api::<CandidateListQuery>() {
         Ok(api) => {
             let filter = api.filter();
@@ -702,6 +830,7 @@ async fn board_page(
                 statuses: status_choices(Some(candidate.fields.status.as_str())),
                 ranks: rank_choices(Some(rank.as_deref().unwrap_or_default())),
                 selected: shown.selected.contains(&candidate.actor.id),
+                feedback: candidate.feedback.as_ref().and_then(Answered::of),
                 photo: candidate.actor.photo,
                 name: candidate.actor.name,
             }
@@ -768,6 +897,16 @@ async fn board_page(
             })
             .collect(),
         history,
+        live_events: format!("/roles/{id}/events"),
+        live_refresh: live_refresh(id, query, &shown.history),
+        presentations,
+        made: shown.made,
+        present_title: shown.present_title.unwrap_or_default(),
+        present_days: shown
+            .present_days
+            .unwrap_or_else(|| ExpiresInDays::default().get().to_string()),
+        title_max: PRESENTATION_TITLE_MAX,
+        days_max: PRESENTATION_DAYS_MAX,
     };
     Ok(page::render(status_code, &board))
 }
@@ -949,6 +1088,143 @@ async fn move_many(
         ))),
         Err(error) => refused_change(&web, &session, id, &query, error, kept()).await,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presenting candidates to producers: a link that opens without signing in.
+
+/// The body of "Present to producers", as the API would receive it: the selected candidates,
+/// the title if one was typed, and the days (left to their default when blank; a number
+/// when they read as one, so that the model judges anything else).
+fn presentation_body(
+    ids: &[i64],
+    title: &str,
+    days: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut body = serde_json::Map::new();
+    body.insert("actor_ids".into(), ids.into());
+    if !title.trim().is_empty() {
+        body.insert("title".into(), title.into());
+    }
+    let days = days.trim();
+    if !days.is_empty() {
+        let days = days
+            .parse::<i64>()
+            .map_or_else(|_| serde_json::Value::from(days), serde_json::Value::from);
+        body.insert("expires_in_days".into(), days);
+    }
+    body
+}
+
+/// `POST /app/roles/{id}/presentations`: makes a link that shows the selected candidates to
+/// producers, and shows it on the board: the only time it can be shown, since the server keeps
+/// only a hash of its token. A refusal shows the board again, the selection kept.
+async fn present(
+    State(web): State<Arc<Web>>,
+    session: SignedIn,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    session.require(WRITE)?;
+    let id = id_in(&session, &raw, "role")?;
+    let form = session.form(&headers, &body)?;
+    let query = back(&form);
+    let ids = selected(&form).unwrap_or_default();
+    let (title, days) = (form.text("title"), form.text("expires_in_days"));
+    let refused = |problem: String| Shown {
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        problem: Some(format!("No link was made: {problem}")),
+        selected: ids.clone(),
+        present_title: Some(title.clone()),
+        present_days: Some(days.clone()),
+        ..Shown::default()
+    };
+    let problem = if ids.is_empty() {
+        Some("select one or more candidates first, with their checkboxes.".to_owned())
+    } else if ids.len() > PRESENTED_MAX {
+        Some(format!(
+            "a link shows at most {PRESENTED_MAX} candidates, and {} are selected.",
+            ids.len()
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return board_page(&web, &session, id, &query, refused(problem)).await;
+    }
+    let new = match NewPresentation::from_object(presentation_body(&ids, &title, &days)) {
+        Ok(new) => new,
+        Err(invalid) => {
+            let shown = refused(sentence(&invalid.to_string()));
+            return board_page(&web, &session, id, &query, shown).await;
+        }
+    };
+    match presentations::create(&web.db, id, &new).await {
+        Ok(created) => {
+            let shown = Shown {
+                notice: Some(
+                    "The link was made. Copy it now, under Presentations to producers: this \
+                     page is the only one that shows it."
+                        .to_owned(),
+                ),
+                made: Some(Made {
+                    id: created.id,
+                    url: format!("{}{SHARE_PATH}{}", web.base_url, created.token),
+                    expires: created.expires_at.format(TIME_IN_WORDS).to_string(),
+                }),
+                ..Shown::default()
+            };
+            board_page(&web, &session, id, &query, shown).await
+        }
+        Err(StorageError::Invalid(invalid)) => {
+            let shown = refused(sentence(&invalid.to_string()));
+            board_page(&web, &session, id, &query, shown).await
+        }
+        Err(error) => Err(session.failed(error)),
+    }
+}
+
+/// `GET /app/roles/{id}/presentations`: where the address bar is after a link was made
+/// without scripts; loading it again shows the board's list of links (the link itself is
+/// not kept).
+async fn to_presentations(session: SignedIn, Path(raw): Path<String>) -> PageResult {
+    let id = id_in(&session, &raw, "role")?;
+    Ok(redirect(&format!("{}#presentations", role_path(id))))
+}
+
+/// `POST /app/roles/{id}/presentations/{presentation_id}/revoke`: withdraws one of the role's
+/// links; it answers 410 from then on.
+async fn revoke(
+    State(web): State<Arc<Web>>,
+    session: SignedIn,
+    Path((raw, raw_presentation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    session.require(WRITE)?;
+    let (Ok(id), Ok(presentation_id)) = (
+        parse_id("id", &raw),
+        parse_id("presentation_id", &raw_presentation),
+    ) else {
+        return Err(no_such(&session, "link"));
+    };
+    let form = session.form(&headers, &body)?;
+    let query = back(&form);
+    // The link must be this role's: the board withdraws only what it lists.
+    let listed = presentations::list(&web.db, id)
+        .await
+        .map_err(|error| session.failed(error))?;
+    if !listed.iter().any(|listed| listed.id == presentation_id) {
+        return Err(no_such(&session, "link"));
+    }
+    presentations::revoke(&web.db, presentation_id)
+        .await
+        .map_err(|error| session.failed(error))?;
+    Ok(redirect(&format!(
+        "{}#presentations",
+        view_href(id, &query, Some("revoked"))
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------

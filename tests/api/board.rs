@@ -11,24 +11,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::browser::{Browser, button, link};
 use crate::helpers::web::{LocalApp, Page, Visitor, unescape};
-use crate::helpers::{Backend, backend_tests};
+use crate::helpers::{Backend, backend_tests, once_tests};
 
 /// What a test starts from: a movie, three actors (two who sing) and a producer's token.
-struct Stage {
-    token: String,
-    movie: i64,
-    ada: i64,
-    grace: i64,
-    alan: i64,
+pub(crate) struct Stage {
+    pub(crate) token: String,
+    pub(crate) movie: i64,
+    pub(crate) ada: i64,
+    pub(crate) grace: i64,
+    pub(crate) alan: i64,
 }
 
-async fn create(app: &LocalApp, token: &str, path: &str, body: Value) -> i64 {
+pub(crate) async fn create(app: &LocalApp, token: &str, path: &str, body: Value) -> i64 {
     app.api_send(token, Method::POST, path, body).await["created"]
         .as_i64()
         .expect("an id")
 }
 
-async fn stage(app: &LocalApp) -> Stage {
+pub(crate) async fn stage(app: &LocalApp) -> Stage {
     let token = app.api_token("executive-producer").await;
     let movie = create(
         app,
@@ -72,7 +72,7 @@ async fn stage(app: &LocalApp) -> Stage {
 }
 
 /// A role of the stage's movie, through the API, with `candidates` added as `status`.
-async fn add_role(
+pub(crate) async fn add_role(
     app: &LocalApp,
     stage: &Stage,
     body: Value,
@@ -98,7 +98,7 @@ async fn add_role(
     id
 }
 
-async fn candidate(app: &LocalApp, stage: &Stage, role: i64, actor: i64) -> Value {
+pub(crate) async fn candidate(app: &LocalApp, stage: &Stage, role: i64, actor: i64) -> Value {
     app.api_get(&stage.token, &format!("/roles/{role}/candidates/{actor}"))
         .await["candidate"]
         .clone()
@@ -130,13 +130,13 @@ fn listed(html: &str) -> Vec<String> {
 }
 
 /// The page's text with tags taken out and spaces squeezed, as a person reads it.
-fn text(html: &str) -> String {
+pub(crate) fn text(html: &str) -> String {
     let tags = regex::Regex::new(r"<[^>]*>").unwrap();
     let spaces = regex::Regex::new(r"\s+").unwrap();
     unescape(&spaces.replace_all(&tags.replace_all(html, " "), " "))
 }
 
-async fn director(app: &LocalApp) -> (Visitor, String) {
+pub(crate) async fn director(app: &LocalApp) -> (Visitor, String) {
     let mut visitor = app.signed_in("casting-director").await;
     let csrf = visitor.csrf_token().await;
     (visitor, csrf)
@@ -384,6 +384,235 @@ backend_tests! {
         let cast = page.body.find(r#"<section id="cast""#).expect("the cast");
         assert!(flash < cast, "the message is at the top, not in the Cast section");
         assert_eq!(page.body.matches(r##"hx-select-oob="#flash,#pipeline,#history""##).count(), 1, "the cast editor refreshes the rest too");
+    }
+}
+
+/// Sends the board's "Present to producers" with `actors` ticked and `fields` besides.
+async fn present(
+    visitor: &mut Visitor,
+    csrf: &str,
+    role: i64,
+    actors: &[i64],
+    fields: &[(&str, &str)],
+) -> Page {
+    let ids: Vec<String> = actors.iter().map(i64::to_string).collect();
+    let mut form = vec![("_csrf", csrf), ("back", "")];
+    form.extend(ids.iter().map(|id| ("actor_id", id.as_str())));
+    form.extend_from_slice(fields);
+    visitor
+        .post(&format!("/app/roles/{role}/presentations"), &form)
+        .await
+}
+
+/// The link a board shows once, just made, and its presentation's id.
+fn made_link(page: &Page) -> (String, i64) {
+    let url = regex::Regex::new(r#"<input type="text" id="made-link" value="([^"]*)""#)
+        .unwrap()
+        .captures(&page.body)
+        .map(|captures| unescape(&captures[1]))
+        .unwrap_or_else(|| panic!("a new link on the page: {}", page.body));
+    let id = regex::Regex::new(r#"class="made notice"(?s:.*?)/presentations/(\d+)/revoke"#)
+        .unwrap()
+        .captures(&page.body)
+        .and_then(|captures| captures[1].parse().ok())
+        .expect("the new link's Revoke");
+    (url, id)
+}
+
+/// The row of a board's list of links for presentation `id`, as a person reads it.
+fn link_row(page: &Page, id: i64) -> String {
+    let row = page
+        .body
+        .split(&format!(r#"<tr id="presentation-{id}">"#))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("presentation {id} listed: {}", page.body));
+    row.to_owned()
+}
+
+/// The row of candidate `actor` on a board.
+fn candidate_row(page: &Page, actor: i64) -> String {
+    page.body
+        .split(&format!(r#"<tr id="candidate-{actor}""#))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("candidate {actor} on the board: {}", page.body))
+        .to_owned()
+}
+
+/// The role's presentations, as the API lists them.
+async fn links(app: &LocalApp, stage: &Stage, role: i64) -> Vec<Value> {
+    app.api_get(&stage.token, &format!("/roles/{role}/presentations"))
+        .await["presentations"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+backend_tests! {
+    spawn = LocalApp::spawn;
+
+    async fn a_director_makes_a_link_from_the_board_that_opens_the_presentation_without_signing_in(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace, stage.alan], "shortlisted").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        assert!(text(&board.body).contains("Present to producers…"));
+        assert!(board.body.contains(&format!(r#"formaction="/app/roles/{role}/presentations""#)));
+        assert!(board.body.contains(r#"name="expires_in_days" min="1" max="30" value="7""#), "a week unless changed");
+        assert!(!board.body.contains(" checked>"), "nothing is ticked at first");
+        assert!(text(&board.body).contains("No links yet."));
+
+        let made = present(&mut visitor, &csrf, role, &[stage.ada, stage.grace], &[("title", "Our choices"), ("expires_in_days", "3")]).await;
+        assert_eq!(made.status, 200, "{}", made.body);
+        let (url, id) = made_link(&made);
+        assert!(url.starts_with(&format!("{}/share/", app.address)), "{url}");
+        assert!(made.body.contains(&format!(r#"id="made-link" value="{url}" dir="ltr" readonly autofocus>"#)), "the link is in a field to select");
+        assert!(made.body.contains(r#"data-copy="made-link""#), "with a Copy link button");
+        assert!(text(&made.body).contains("The link was made."), "{}", text(&made.body));
+        let row = text(&link_row(&made, id));
+        assert!(row.contains("Our choices") && row.contains(" 2 ") && row.contains("Open") && row.contains("Revoke"), "{row}");
+
+        let listed = links(&app, &stage, role).await;
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0]["candidates"], 2);
+        let expires = chrono::DateTime::parse_from_rfc3339(listed[0]["expires_at"].as_str().unwrap()).unwrap();
+        let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+        assert!((71..=72).contains(&days), "it expires in 3 days: {days} hours");
+
+        let mut producer = app.visitor();
+        let shown = producer.get(&url).await;
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        let said = text(&shown.body);
+        assert!(said.contains("Our choices") && said.contains("Ada Lovelace") && said.contains("Grace Hopper"), "{said}");
+        assert!(!said.contains("Alan Turing"), "only the chosen candidates");
+
+        let later = visitor.get(&format!("/app/roles/{role}")).await;
+        let token = url.rsplit('/').next().unwrap();
+        assert!(!later.body.contains(token), "the link is shown only when it is made");
+        assert!(text(&link_row(&later, id)).contains("Open"));
+        let back = visitor.get(&format!("/app/roles/{role}/presentations")).await;
+        assert_eq!(back.status, 303, "the address a form without scripts leaves leads back to the board");
+        assert_eq!(back.location(), format!("/app/roles/{role}#presentations"));
+    }
+
+    async fn a_link_revoked_from_the_board_no_longer_opens(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace], "shortlisted").await;
+        let (mut visitor, csrf) = director(&app).await;
+        let (url, id) = made_link(&present(&mut visitor, &csrf, role, &[stage.ada], &[]).await);
+        let (kept_url, kept_id) = made_link(&present(&mut visitor, &csrf, role, &[stage.grace], &[]).await);
+
+        let other = add_role(&app, &stage, json!({"name": "Understudy"}), &[stage.ada], "submitted").await;
+        let elsewhere = visitor.post(&format!("/app/roles/{other}/presentations/{kept_id}/revoke"), &[("_csrf", &csrf), ("back", "")]).await;
+        assert_eq!(elsewhere.status, 404, "another role's board withdraws none of this role's links");
+
+        let revoked = visitor.post(&format!("/app/roles/{role}/presentations/{id}/revoke"), &[("_csrf", &csrf), ("back", "status=shortlisted")]).await;
+        assert_eq!(revoked.status, 303, "{}", revoked.body);
+        assert_eq!(revoked.location(), format!("/app/roles/{role}?status=shortlisted&done=revoked#presentations"));
+        let mut producer = app.visitor();
+        assert_eq!(producer.get(&url).await.status, 410, "a withdrawn link is gone");
+        assert_eq!(producer.get(&kept_url).await.status, 200, "the other link still opens");
+
+        let board = visitor.get(revoked.location().split('#').next().unwrap()).await;
+        assert!(text(&board.body).contains("The link was withdrawn: it no longer opens."));
+        let row = link_row(&board, id);
+        assert!(text(&row).contains("Withdrawn"), "{row}");
+        assert!(!row.contains("/revoke"), "a withdrawn link has no Revoke");
+        assert!(link_row(&board, kept_id).contains("/revoke"));
+        assert!(!links(&app, &stage, role).await.iter().find(|link| link["id"] == id).unwrap()["revoked_at"].is_null());
+    }
+
+    async fn an_assistant_cannot_make_or_revoke_a_link_from_the_board(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada], "shortlisted").await;
+        let made = app.api_send(&stage.token, Method::POST, &format!("/roles/{role}/presentations"), json!({"actor_ids": [stage.ada], "title": "Picks"})).await;
+        let id = made["presentation"]["id"].as_i64().unwrap();
+        let mut assistant = app.signed_in("casting-assistant").await;
+        let csrf = assistant.csrf_token().await;
+        let board = assistant.get(&format!("/app/roles/{role}")).await;
+        assert_eq!(board.status, 200);
+        assert!(!board.body.contains("Make a link") && !board.body.contains("/revoke"), "no controls for an assistant");
+        assert!(text(&link_row(&board, id)).contains("Picks"), "an assistant sees the links made");
+
+        let refused = present(&mut assistant, &csrf, role, &[stage.ada], &[]).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let revoke = assistant.post(&format!("/app/roles/{role}/presentations/{id}/revoke"), &[("_csrf", &csrf), ("back", "")]).await;
+        assert_eq!(revoke.status, 403);
+        let listed = links(&app, &stage, role).await;
+        assert_eq!(listed.len(), 1, "nothing made");
+        assert!(listed[0]["revoked_at"].is_null(), "nothing withdrawn");
+    }
+
+    async fn a_link_of_more_than_100_candidates_or_of_none_is_refused_and_nothing_is_made(app) {
+        let stage = stage(&app).await;
+        let mut crowd = Vec::new();
+        for n in 0..101 {
+            crowd.push(create(&app, &stage.token, "/actors", json!({"name": format!("Extra {n:03}"), "age": 30, "gender": "female"})).await);
+        }
+        let role = add_role(&app, &stage, json!({"name": "Crowd"}), &crowd[..50], "submitted").await;
+        app.api_send(&stage.token, Method::POST, &format!("/roles/{role}/candidates/bulk"), json!({"actor_ids": &crowd[50..], "add": true, "status": "submitted"})).await;
+        let (mut visitor, csrf) = director(&app).await;
+
+        let too_many = present(&mut visitor, &csrf, role, &crowd, &[("title", "Everyone"), ("expires_in_days", "5")]).await;
+        assert_eq!(too_many.status, 422, "{}", too_many.body);
+        let said = text(&too_many.body);
+        assert!(said.contains("No link was made: a link shows at most 100 candidates, and 101 are selected."), "{said}");
+        assert!(too_many.body.contains(r#"id="present-title" name="title" maxlength="200" dir="auto" value="Everyone""#), "the title is kept");
+        assert!(too_many.body.contains(r#"max="30" value="5""#), "the days are kept");
+        let first = crowd[0];
+        assert!(too_many.body.contains(&format!(r#"value="{first}" id="select-{first}" checked"#)), "the selection is kept");
+
+        let none = present(&mut visitor, &csrf, role, &[], &[]).await;
+        assert_eq!(none.status, 422);
+        assert!(text(&none.body).contains("No link was made: select one or more candidates first"));
+        let too_long = present(&mut visitor, &csrf, role, &[first], &[("expires_in_days", "31")]).await;
+        assert_eq!(too_long.status, 422);
+        assert!(text(&too_long.body).contains("expires_in_days"), "{}", text(&too_long.body));
+        let stranger = present(&mut visitor, &csrf, role, &[stage.ada], &[]).await;
+        assert_eq!(stranger.status, 422, "an actor who is not a candidate");
+        assert!(text(&stranger.body).contains("not candidates for this role"), "{}", text(&stranger.body));
+        assert!(links(&app, &stage, role).await.is_empty(), "nothing was made");
+    }
+
+    async fn each_candidates_row_shows_the_producers_latest_answer(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada, stage.grace], "shortlisted").await;
+        let made = app.api_send(&stage.token, Method::POST, &format!("/roles/{role}/presentations"), json!({"actor_ids": [stage.ada, stage.grace]})).await;
+        let url = made["presentation"]["url"].as_str().unwrap().to_owned();
+        let mut producer = app.visitor();
+        let ada = stage.ada.to_string();
+        let first = producer.post(&format!("{url}/feedback"), &[("actor_id", &ada), ("answer", "maybe"), ("comment", "")]).await;
+        assert_eq!(first.status, 303, "{}", first.body);
+        let (mut visitor, _) = director(&app).await;
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        assert!(candidate_row(&board, stage.ada).contains(r#"<span class="answer answer-maybe">Maybe</span> <time"#), "an answer without a comment");
+
+        let latest = producer.post(&format!("{url}/feedback"), &[("actor_id", &ada), ("answer", "yes"), ("comment", "A natural <Countess>")]).await;
+        assert_eq!(latest.status, 303);
+        let board = visitor.get(&format!("/app/roles/{role}")).await;
+        let row = candidate_row(&board, stage.ada);
+        assert!(row.contains(r#"<span class="answer answer-yes">Yes</span> <q dir="auto">A natural &#60;Countess&#62;</q>"#), "{row}");
+        assert!(!row.contains("Maybe"), "only the latest answer");
+        assert!(regex::Regex::new(r#"<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>"#).unwrap().is_match(&row), "when: {row}");
+        assert!(!candidate_row(&board, stage.grace).contains(r#"class="answer"#), "no answer about Grace yet");
+    }
+}
+
+once_tests! {
+    spawn = LocalApp::spawn;
+
+    async fn the_board_follows_the_roles_live_updates_in_the_view_it_shows(app) {
+        let stage = stage(&app).await;
+        let role = add_role(&app, &stage, json!({"name": "Lead"}), &[stage.ada], "submitted").await;
+        let (mut visitor, _) = director(&app).await;
+        let board = visitor.get(&format!("/app/roles/{role}?status=submitted&sort=name&done=moved")).await;
+        assert_eq!(board.status, 200);
+        assert!(board.body.contains(&format!(
+            r##"<section id="board" data-live-events="/roles/{role}/events" data-live-refresh="/app/roles/{role}?status=submitted&#38;sort=name" data-live-also="#role-facts,#history""##
+        )), "the view, without its message: {}", board.body);
+        assert!(board.body.contains(r#"<p data-live-status role="status" hidden>Live updates lost. Reconnecting…</p>"#));
+        assert!(board.body.contains(r#"<script src="/assets/live."#), "{}", board.body);
     }
 }
 

@@ -59,12 +59,19 @@ impl LocalApp {
     /// Another instance beside this one, as behind a load balancer: the same database and key
     /// file, and this one's address as the public URL both are reached at.
     pub async fn spawn_beside(&self) -> TestApp {
+        self.spawn_beside_with(|_| {}).await
+    }
+
+    /// Like [`LocalApp::spawn_beside`], with settings adjusted first: to start one again on
+    /// the port of one that stopped, say.
+    pub async fn spawn_beside_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let key_file = self.key_file.clone();
         let public_url = self.address.clone();
         self.app
             .spawn_beside_with(move |settings| {
                 settings.auth.source = KeySource::Local { key_file };
                 settings.http.public_url = Some(public_url);
+                adjust(settings);
             })
             .await
     }
