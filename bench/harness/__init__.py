@@ -18,6 +18,8 @@ listed before it:
     harness.pipeline    a role of 10,000 candidates against one of 100, bulk moves (--pipeline)
     harness.photos      uploads of a 24-megapixel photo, their peak memory, thumbnails against
                         nginx and from S3 (--photos)
+    harness.live        the memory of 1,000 open event streams, an event across two
+                        instances, the autofill of 200 slots (--live)
     harness.report      targets, tables, the plot, the results section of BENCHMARKS.md
     harness.benchmark   a whole run of bench/run, from its parsed options
     harness.hostile     the measurements of bench/hostile

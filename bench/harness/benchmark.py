@@ -15,6 +15,7 @@ from .report import markdown, plot, scale_table, targets, update_note
 from .scenarios import (FULL_CONCURRENCY, FULL_LEGS, FULL_SECONDS, FULL_SIZES,
                         FULL_SQLITE_CONCURRENCY, QUICK_CONCURRENCY, QUICK_LEGS, QUICK_SECONDS,
                         QUICK_SIZE, READS, WRITES)
+from .live import live
 from .photos import photos
 from .pipeline import pipeline
 from .tags import tag_search
@@ -71,6 +72,9 @@ def main(args):
         return
     if args.photos:
         photos(new)
+        return
+    if args.live:
+        live(new)
         return
     command = ("bench/run" + (" --quick" if args.quick else "")
                + (f" --sizes {args.sizes}" if args.sizes else "")
