@@ -283,7 +283,7 @@ mod tests {
         };
         assert_eq!(
             granted(Role::CastingAssistant),
-            ["get:actors", "get:movies"]
+            ["get:actors", "get:movies", "patch:session"]
         );
         let director = Principal::new("x", Role::CastingDirector.permissions().iter().copied());
         for p in [
@@ -293,11 +293,12 @@ mod tests {
             DeleteActor,
             PatchActor,
             PatchMovie,
+            PatchSession,
         ] {
             assert!(director.has(p), "{p}");
         }
         assert!(!director.has(PostMovie) && !director.has(DeleteMovie));
-        assert_eq!(granted(Role::ExecutiveProducer).len(), 8);
+        assert_eq!(granted(Role::ExecutiveProducer).len(), 9);
     }
 
     #[test]
