@@ -3,8 +3,8 @@
 // tells of a change, and once more when a lost stream comes back, to catch up on what was
 // missed. `data-live-also` names other parts of the page (`#facts,#history`) refreshed from
 // the same answer. An element with `data-live-status` says so while the stream is lost, and
-// the page's root says whether it is `data-live="open"` or `"lost"` (for styles, and for
-// tests, which must not change anything before the page listens). Without a script, the page
+// the page's root says whether it is `data-live="open"` (listening, and caught up) or `"lost"`
+// (for styles, and for tests, which must not act before the page has settled). Without a script, the page
 // is as fresh as its last load.
 "use strict";
 
@@ -22,20 +22,23 @@
     const status = document.querySelector("[data-live-status]");
     let pending = null;
 
+    const load = () =>
+      htmx.ajax("GET", refresh, {
+        target: selector,
+        select: selector,
+        selectOOB: also,
+        swap: "outerHTML",
+      });
+
     const reload = () => {
       clearTimeout(pending);
-      pending = setTimeout(() => {
-        htmx.ajax("GET", refresh, {
-          target: selector,
-          select: selector,
-          selectOOB: also,
-          swap: "outerHTML",
-        });
-      }, SETTLE_MS);
+      pending = setTimeout(load, SETTLE_MS);
     };
 
     const show = (isLost) => {
-      document.documentElement.dataset.live = isLost ? "lost" : "open";
+      if (isLost) {
+        document.documentElement.dataset.live = "lost";
+      }
       if (status) {
         status.hidden = !isLost;
       }
@@ -45,10 +48,15 @@
       const source = new EventSource(events);
       // The first stream starts from now, and a stream that comes back may have missed
       // changes: either way the part is loaded once more, so that nothing made between the
-      // page's load and its stream's start is missed.
+      // page's load and its stream's start is missed. The page is "open" once it has caught up.
       source.addEventListener("open", () => {
         show(false);
-        reload();
+        clearTimeout(pending);
+        load().finally(() => {
+          if (source.readyState === EventSource.OPEN) {
+            document.documentElement.dataset.live = "open";
+          }
+        });
       });
       source.addEventListener("error", () => {
         show(true);

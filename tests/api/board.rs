@@ -695,6 +695,7 @@ async fn a_casting_director_creates_a_role_adds_candidates_grades_by_key_and_boo
     browser.wait_for_heading("The Countess").await;
     browser.wait_for_text("Keyboard shortcuts").await;
     browser.wait_for_text("Submitted (2)").await;
+    browser.wait_until_live().await;
     let row = format!("candidate-{}", stage.ada);
     browser
         .run(&format!("document.getElementById('{row}').focus()"))

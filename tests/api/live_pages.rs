@@ -3,8 +3,6 @@
 //! back, and shows what producers answered through a link made on it. None of these reloads the
 //! page: each test marks the page's window, and a reload would lose the mark.
 
-use std::time::{Duration, Instant};
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -13,42 +11,14 @@ use crate::helpers::Backend;
 use crate::helpers::browser::{Browser, button};
 use crate::helpers::web::LocalApp;
 
-/// How long a change may take to show: streams reconnect after a few seconds, and the machine
-/// may be busy. It is not a performance test.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Waits until `script` (an expression) is true in the page.
-async fn wait_until(browser: &Browser, script: &str, what: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if browser.run(&format!("return Boolean({script});")).await == json!(true) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} never happened at {}",
-            browser.url().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Waits until the element at `xpath` is in the page, for longer than [`Browser::find`].
 async fn wait_for(browser: &Browser, xpath: &str) {
     let script = format!(
         "document.evaluate({xpath:?}, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null"
     );
-    wait_until(browser, &script, &format!("{xpath} appearing")).await;
-}
-
-/// Waits until the page listens to its live updates: a change made before would not be told.
-async fn wait_until_live(browser: &Browser) {
-    wait_until(
-        browser,
-        "document.documentElement.dataset.live === 'open'",
-        "the live updates opening",
-    )
-    .await;
+    browser
+        .wait_until(&script, &format!("{xpath} appearing"))
+        .await;
 }
 
 /// Marks the page's window: a page loaded again has lost the mark.
@@ -113,7 +83,7 @@ async fn a_candidate_moved_by_one_director_moves_on_another_directors_board_and_
     let (mover, watcher) = tokio::join!(Browser::start(), Browser::start());
     mover.sign_in_locally(&board, "Casting Director").await;
     watcher.sign_in_locally(&board, "Casting Director").await;
-    wait_until_live(&watcher).await;
+    watcher.wait_until_live().await;
     mark(&watcher).await;
     let changes = history_length(&watcher).await;
     // The watcher is in the middle of making a link: a box ticked, a title half typed.
@@ -136,24 +106,24 @@ async fn a_candidate_moved_by_one_director_moves_on_another_directors_board_and_
     wait_for(&watcher, &status_of(stage.ada, "Shortlisted")).await;
     watcher.wait_for_text("Shortlisted (1)").await;
     assert_not_reloaded(&watcher).await;
-    wait_until(
-        &watcher,
-        &format!("document.querySelectorAll('#history ol.history > li').length > {changes}"),
-        "the history listing the move",
-    )
-    .await;
+    watcher
+        .wait_until(
+            &format!("document.querySelectorAll('#history ol.history > li').length > {changes}"),
+            "the history listing the move",
+        )
+        .await;
     // They come back once the swap has settled (htmx puts attributes back first).
-    wait_until(
-        &watcher,
-        &format!(
-            "document.getElementById('select-{}').checked && \
+    watcher
+        .wait_until(
+            &format!(
+                "document.getElementById('select-{}').checked && \
              document.getElementById('present-title').value === 'Shortlist for Fri' && \
              document.activeElement.id === 'present-title'",
-            stage.grace
-        ),
-        "the tick, the typing and the focus surviving the update",
-    )
-    .await;
+                stage.grace
+            ),
+            "the tick, the typing and the focus surviving the update",
+        )
+        .await;
     mover.close().await;
     watcher.close().await;
 }
@@ -183,7 +153,7 @@ async fn a_board_served_by_one_instance_shows_a_move_made_through_another() {
         .goto(&format!("{}/app/roles/{role}", beside.address))
         .await;
     browser.wait_for_heading("Lead").await;
-    wait_until_live(&browser).await;
+    browser.wait_until_live().await;
     mark(&browser).await;
 
     move_through_api(&app, &stage, role, stage.ada, "callback").await;
@@ -217,7 +187,7 @@ async fn a_board_says_when_its_live_updates_are_lost_and_catches_up_when_they_re
     browser
         .goto(&format!("{}/app/roles/{role}", beside.address))
         .await;
-    wait_until_live(&browser).await;
+    browser.wait_until_live().await;
     mark(&browser).await;
     let status = "document.querySelector('[data-live-status]')";
     assert_eq!(
@@ -228,7 +198,9 @@ async fn a_board_says_when_its_live_updates_are_lost_and_catches_up_when_they_re
 
     // The instance the page streams from goes away; the change is made meanwhile, elsewhere.
     beside.stop().await.expect("the instance stops");
-    wait_until(&browser, &format!("!{status}.hidden"), "the page saying so").await;
+    browser
+        .wait_until(&format!("!{status}.hidden"), "the page saying so")
+        .await;
     browser
         .wait_for_text("Live updates lost. Reconnecting…")
         .await;
@@ -243,7 +215,9 @@ async fn a_board_says_when_its_live_updates_are_lost_and_catches_up_when_they_re
         .spawn_beside_with(|settings| settings.http.port = port)
         .await;
     wait_for(&browser, &status_of(stage.ada, "Callback")).await;
-    wait_until(&browser, &format!("{status}.hidden"), "the message going").await;
+    browser
+        .wait_until(&format!("{status}.hidden"), "the message going")
+        .await;
     browser.wait_for_text("Callback (1)").await;
     assert_not_reloaded(&browser).await;
     browser.close().await;
@@ -265,7 +239,7 @@ async fn a_director_presents_candidates_and_a_producers_answer_appears_on_the_bo
     let board = format!("{}/app/roles/{role}", app.address);
     let director = Browser::start().await;
     director.sign_in_locally(&board, "Casting Director").await;
-    wait_until_live(&director).await;
+    director.wait_until_live().await;
 
     for actor in [stage.ada, stage.grace] {
         director
@@ -283,21 +257,21 @@ async fn a_director_presents_candidates_and_a_producers_answer_appears_on_the_bo
         .expect("the link")
         .to_owned();
     assert!(url.starts_with(&format!("{}/share/", app.address)), "{url}");
-    wait_until(
-        &director,
-        "document.activeElement.id === 'made-link'",
-        "the new link taking the focus",
-    )
-    .await;
+    director
+        .wait_until(
+            "document.activeElement.id === 'made-link'",
+            "the new link taking the focus",
+        )
+        .await;
     director
         .click("//button[@data-copy='made-link' and not(@hidden)]")
         .await;
-    wait_until(
-        &director,
-        "document.getElementById('made-link-copied').textContent !== ''",
-        "Copy link saying what it did",
-    )
-    .await;
+    director
+        .wait_until(
+            "document.getElementById('made-link-copied').textContent !== ''",
+            "Copy link saying what it did",
+        )
+        .await;
     wait_for(
         &director,
         "//section[@id='presentations']//td[@class='state' and normalize-space()='Open']",
@@ -327,12 +301,12 @@ async fn a_director_presents_candidates_and_a_producers_answer_appears_on_the_bo
     producer
         .click(&format!("{ada}//button[normalize-space()='Send']"))
         .await;
-    wait_until(
-        &producer,
-        &format!("location.hash === '#actor-{}'", stage.ada),
-        "the answer sent",
-    )
-    .await;
+    producer
+        .wait_until(
+            &format!("location.hash === '#actor-{}'", stage.ada),
+            "the answer sent",
+        )
+        .await;
 
     wait_for(
         &director,

@@ -6,8 +6,6 @@
 //! through the API; then in Chromium, a page that shows a booking made elsewhere without being
 //! reloaded.
 
-use std::time::{Duration, Instant};
-
 use image::ImageFormat;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -885,22 +883,6 @@ backend_tests! {
     }
 }
 
-/// Waits until `script` (which returns a boolean) holds in the page.
-async fn wait_until(browser: &Browser, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if browser.run(script).await == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} never happened at {}",
-            browser.url().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_session_page_shows_a_booking_and_a_check_in_made_elsewhere_without_a_reload() {
     let app = LocalApp::spawn(Backend::Sqlite).await;
@@ -914,28 +896,28 @@ async fn an_open_session_page_shows_a_booking_and_a_check_in_made_elsewhere_with
     browser.run("window.sameLoad = true; return true;").await;
     // The page listens before anything changes: a new stream tells only of what happens after
     // it opens.
-    wait_until(
-        &browser,
-        "return document.documentElement.dataset.live === 'open';",
-        "the session's event stream opening",
-    )
-    .await;
+    browser
+        .wait_until(
+            "document.documentElement.dataset.live === 'open'",
+            "the session's event stream opening",
+        )
+        .await;
 
     book(&app, &stage, id, 2, stage.grace).await;
     let slot = "//tr[@id='slot-2']";
-    wait_until(
-        &browser,
-        "return document.querySelector('#slot-2').textContent.includes('Grace Hopper');",
-        "the booking showing",
-    )
-    .await;
+    browser
+        .wait_until(
+            "document.querySelector('#slot-2').textContent.includes('Grace Hopper')",
+            "the booking showing",
+        )
+        .await;
     assert!(browser.text(slot).await.contains("Invited"));
-    wait_until(
-        &browser,
-        "return document.querySelector('#history').textContent.includes('Appointment');",
-        "the history showing the booking",
-    )
-    .await;
+    browser
+        .wait_until(
+            "document.querySelector('#history').textContent.includes('Appointment')",
+            "the history showing the booking",
+        )
+        .await;
 
     let door = app.api_token("casting-assistant").await;
     app.api_send(
@@ -945,23 +927,23 @@ async fn an_open_session_page_shows_a_booking_and_a_check_in_made_elsewhere_with
         json!({"state": "checked_in"}),
     )
     .await;
-    wait_until(
-        &browser,
-        "return document.querySelector('#slot-2 .state').textContent === 'Checked in';",
-        "the check-in showing",
-    )
-    .await;
+    browser
+        .wait_until(
+            "document.querySelector('#slot-2 .state').textContent === 'Checked in'",
+            "the check-in showing",
+        )
+        .await;
 
     // The director's own form is sent in place too (htmx), with its message.
     browser
         .click("//tr[@id='slot-2']//button[normalize-space()='Confirm']")
         .await;
-    wait_until(
-        &browser,
-        "return document.querySelector('#slot-2 .state').textContent === 'Confirmed';",
-        "the confirmation showing",
-    )
-    .await;
+    browser
+        .wait_until(
+            "document.querySelector('#slot-2 .state').textContent === 'Confirmed'",
+            "the confirmation showing",
+        )
+        .await;
     browser
         .wait_for_text("The appointment was confirmed.")
         .await;

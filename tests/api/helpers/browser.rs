@@ -299,6 +299,34 @@ impl Browser {
         }
     }
 
+    /// Waits until `condition` (a JavaScript expression) is true in the page: a change may take
+    /// a while to show (streams reconnect after a few seconds, and the machine may be busy).
+    pub async fn wait_until(&self, condition: &str, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.run(&format!("return Boolean({condition});")).await == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} never happened at {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page listens to its live updates and has caught up (assets/live.js): a
+    /// change made before then would not be told, and an element found before then may be
+    /// swapped.
+    pub async fn wait_until_live(&self) {
+        self.wait_until(
+            "document.documentElement.dataset.live === 'open'",
+            "the live updates opening",
+        )
+        .await;
+    }
+
     /// Runs `script` in the page (its `return` is the result).
     pub async fn run(&self, script: &str) -> Value {
         self.client
