@@ -138,6 +138,8 @@ struct Inner {
     max_streams: usize,
     wake: mpsc::UnboundedSender<Wake>,
     closing: watch::Sender<bool>,
+    /// The listener's own connection, on PostgreSQL: closed at shutdown.
+    listening: Mutex<Option<sqlx::PgPool>>,
 }
 
 impl Events {
@@ -154,12 +156,23 @@ impl Events {
                 max_streams,
                 wake,
                 closing,
+                listening: Mutex::new(None),
             }),
         };
         if let Database::Postgres(pool) = &db {
-            let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+            // A connection of its own, apart from the pool that requests share: `LISTEN` holds
+            // it for as long as the server runs (a pool of one would otherwise have none left).
+            let own = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with((*pool.connect_options()).clone());
+            let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
             listener.listen(CHANNEL).await?;
             tokio::spawn(listen(listener, Arc::downgrade(&events.inner)));
+            *events
+                .inner
+                .listening
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(own);
         }
         tokio::spawn(dispatch(woken, Arc::downgrade(&events.inner)));
         Ok(events)
@@ -173,9 +186,18 @@ impl Events {
         }
     }
 
-    /// Ends every open stream: the server is shutting down.
+    /// Ends every open stream and stops listening: the server is shutting down.
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+        let listening = self
+            .inner
+            .listening
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(own) = listening {
+            tokio::spawn(async move { own.close().await });
+        }
     }
 
     /// How many streams are open.

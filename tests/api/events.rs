@@ -418,6 +418,21 @@ async fn a_change_made_on_another_instance_reaches_the_stream() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listening_for_other_instances_takes_no_connection_of_the_pool_requests_share() {
+    let app = TestApp::spawn_with(Backend::Postgres, |settings| {
+        settings.database.max_connections = 1;
+    })
+    .await;
+    let (_, role, actor) = a_role(&app).await;
+    let mut stream = open_stream(&app, Caller::CastingAssistant, &role_events(role), None).await;
+    move_to(&app, role, actor, "hold").await.assert_status(200);
+    assert_eq!(
+        stream.next_event().await.json(),
+        role_history(&app, role).await[0]
+    );
+}
+
 /// A server that takes two requests in flight at most.
 async fn spawn_with_two_in_flight(backend: Backend) -> TestApp {
     TestApp::spawn_with(backend, |settings| settings.http.max_in_flight = 2).await
