@@ -200,11 +200,6 @@ impl Events {
         }
     }
 
-    /// How many streams are open.
-    pub fn open_streams(&self) -> usize {
-        self.inner.max_streams - self.inner.streams.available_permits()
-    }
-
     /// Opens a stream of a resource's history: the resource must exist; `last_event_id` is
     /// what the client saw last, if it says so (unparsed: a malformed one is answered with a
     /// reset, not refused).
